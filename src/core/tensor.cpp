@@ -1,0 +1,97 @@
+#include "core/tensor.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace sf {
+
+namespace {
+constexpr size_t kAlignment = 64;
+
+std::shared_ptr<std::byte> aligned_alloc_zeroed(size_t bytes) {
+  const size_t padded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded);
+  if (!p) return nullptr;
+  std::memset(p, 0, padded == 0 ? kAlignment : padded);
+  return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
+}
+}  // namespace
+
+Result<Tensor> Tensor::make(DType dtype, const Shape& shape, int64_t limit_bytes) {
+  if (!dtype_is_supported(dtype))
+    return unsupported(std::string("tensors of type ") + dtype_name(dtype) + " are not supported");
+  SF_ASSIGN_OR_RETURN(const int64_t n, shape_numel(shape));
+  const int64_t esize = static_cast<int64_t>(dtype_size(dtype));
+  if (limit_bytes <= 0) limit_bytes = MemoryLimit::kDefaultBytes;
+  if (n > limit_bytes / esize)
+    return resource_limit("tensor " + std::string(dtype_name(dtype)) + shape_str(shape) + " needs " +
+                          std::to_string(static_cast<double>(n) * esize) +
+                          " bytes, over the memory limit of " + std::to_string(limit_bytes) +
+                          " bytes");
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.numel_ = n;
+  t.owner_ = aligned_alloc_zeroed(static_cast<size_t>(n * esize));
+  if (!t.owner_)
+    return resource_limit("out of memory allocating " + std::to_string(n * esize) + " bytes");
+  t.data_ = t.owner_.get();
+  return t;
+}
+
+Tensor Tensor::view(DType dtype, const Shape& shape, void* data) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.numel_ = shape_numel_unchecked(shape);
+  t.data_ = data;
+  return t;
+}
+
+Tensor Tensor::clone() const {
+  if (empty()) return {};
+  Tensor t;
+  t.dtype_ = dtype_;
+  t.shape_ = shape_;
+  t.numel_ = numel_;
+  t.owner_ = aligned_alloc_zeroed(nbytes());
+  SF_ASSERT(t.owner_ != nullptr);
+  t.data_ = t.owner_.get();
+  if (nbytes()) std::memcpy(t.data_, data_, nbytes());
+  return t;
+}
+
+Result<Tensor> Tensor::reshaped(const Shape& shape) const {
+  SF_ASSIGN_OR_RETURN(const int64_t n, shape_numel(shape));
+  if (n != numel_)
+    return invalid_model("cannot reshape " + describe() + " to " + shape_str(shape));
+  Tensor t = *this;
+  t.shape_ = shape;
+  return t;
+}
+
+int64_t Tensor::int_at(int64_t i) const {
+  int64_t v = 0;
+  visit_dtype(dtype_, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_integral_v<T>) v = static_cast<int64_t>(data<T>()[i]);
+    else v = static_cast<int64_t>(static_cast<double>(static_cast<float>(data<T>()[i])));
+  });
+  return v;
+}
+
+double Tensor::double_at(int64_t i) const {
+  double v = 0;
+  visit_dtype(dtype_, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>)
+      v = static_cast<float>(data<T>()[i]);
+    else v = static_cast<double>(data<T>()[i]);
+  });
+  return v;
+}
+
+std::string Tensor::describe() const { return std::string(dtype_name(dtype_)) + shape_str(shape_); }
+
+}  // namespace sf

@@ -1,0 +1,340 @@
+#include "io/onnx/loader.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/onnx_pb.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+
+#include "io/onnx/tensor_proto.hpp"
+#include "ir/op_schema.hpp"
+
+namespace sf::onnx_io {
+
+namespace {
+
+using ir::Attribute;
+using ir::Graph;
+using ir::Node;
+using ir::Value;
+using ir::ValueId;
+
+struct Ctx {
+  std::string model_dir;
+  LoadOptions opts;
+  std::map<std::string, int> opsets;  // domain -> version
+  int64_t node_count = 0;
+};
+
+Result<ir::TypeInfo> type_from_proto(const onnx::ValueInfoProto& vi) {
+  ir::TypeInfo t;
+  if (!vi.has_type()) return t;
+  const auto& tp = vi.type();
+  if (!tp.has_tensor_type())
+    return unsupported("value '" + vi.name() + "': only tensor types are supported (sequence, map "
+                       "and optional types are not)");
+  const auto& tt = tp.tensor_type();
+  const auto dt = dtype_from_onnx(tt.elem_type());
+  if (!dt) return invalid_model("value '" + vi.name() + "': unknown element type " +
+                                std::to_string(tt.elem_type()));
+  t.dtype = *dt;
+  if (tt.has_shape()) {
+    if (static_cast<size_t>(tt.shape().dim_size()) > kMaxRank)
+      return invalid_model("value '" + vi.name() + "': rank " +
+                           std::to_string(tt.shape().dim_size()) + " exceeds " +
+                           std::to_string(kMaxRank));
+    Shape s;
+    for (const auto& d : tt.shape().dim()) {
+      if (d.has_dim_value()) {
+        if (d.dim_value() < 0)
+          return invalid_model("value '" + vi.name() + "': negative dim " +
+                               std::to_string(d.dim_value()));
+        s.push_back(d.dim_value());
+      } else {
+        s.push_back(kUnknownDim);
+      }
+    }
+    t.shape = s;
+  }
+  return t;
+}
+
+// The chain of enclosing graphs whose values a subgraph may read.
+struct Scope {
+  const Graph* graph;
+  const Scope* up;
+  bool defines(const std::string& name) const {
+    for (const Scope* s = this; s; s = s->up)
+      if (s->graph->find(name)) return true;
+    return false;
+  }
+};
+
+Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ctx, int depth,
+                                             const Scope* outer);
+
+Result<Attribute> convert_attr(const onnx::AttributeProto& a, Ctx& ctx, int depth,
+                               const Scope* scope, const std::string& where) {
+  Attribute out;
+  const std::string what = where + " attribute '" + a.name() + "'";
+  using AP = onnx::AttributeProto;
+  switch (a.type()) {
+    case AP::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
+    case AP::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
+    case AP::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+    case AP::INTS:
+      out.kind = Attribute::Kind::kInts;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case AP::FLOATS:
+      out.kind = Attribute::Kind::kFloats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case AP::STRINGS:
+      out.kind = Attribute::Kind::kStrings;
+      out.strings.assign(a.strings().begin(), a.strings().end());
+      break;
+    case AP::TENSOR: {
+      out.kind = Attribute::Kind::kTensor;
+      SF_ASSIGN_OR_RETURN(out.t, tensor_from_proto(a.t(), ctx.model_dir, ctx.opts, what));
+      break;
+    }
+    case AP::GRAPH: {
+      out.kind = Attribute::Kind::kGraph;
+      if (depth + 1 > ctx.opts.max_subgraph_depth)
+        return resource_limit(what + ": subgraphs nested deeper than " +
+                              std::to_string(ctx.opts.max_subgraph_depth) + " levels");
+      SF_ASSIGN_OR_RETURN(auto g, convert_graph(a.g(), ctx, depth + 1, scope));
+      out.g = std::shared_ptr<Graph>(std::move(g));
+      break;
+    }
+    case AP::UNDEFINED:
+      return invalid_model(what + " has no type (UNDEFINED)");
+    default:
+      // SPARSE_TENSOR, TYPE_PROTO, GRAPHS and friends: keep the name so an op that needs it
+      // reports a clear error; ops that do not use it ignore it.
+      out.kind = Attribute::Kind::kOther;
+      break;
+  }
+  return out;
+}
+
+Status add_node(Graph& g, const onnx::NodeProto& np, size_t index, Ctx& ctx, int depth,
+                const Scope* outer) {
+  const Scope here{&g, outer};
+  Node n;
+  n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(index) : np.name();
+  n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+  const std::string where = np.op_type() + " '" + n.name + "'";
+  auto op = ir::op_from_name(np.op_type());
+  auto dom = ctx.opsets.find(n.domain);
+  if (dom == ctx.opsets.end())
+    return invalid_model(where + ": domain '" + n.domain + "' is not imported by the model");
+  n.opset = dom->second;
+  if (!n.domain.empty())
+    return unsupported(where + ": operator " + np.op_type() + " of domain '" + n.domain +
+                       "' (opset " + std::to_string(n.opset) + ") is not supported");
+  if (!op)
+    return unsupported(where + ": operator " + np.op_type() + " (opset " +
+                       std::to_string(n.opset) + ") is not supported");
+  n.op = *op;
+  for (const auto& a : np.attribute()) {
+    if (a.name().empty()) return invalid_model(where + ": attribute with an empty name");
+    if (n.raw_attrs.count(a.name()))
+      return invalid_model(where + ": attribute '" + a.name() + "' appears twice");
+    if (!a.ref_attr_name().empty())
+      return unsupported(where + ": attribute references (functions) are not supported");
+    SF_ASSIGN_OR_RETURN(Attribute attr, convert_attr(a, ctx, depth, &here, where));
+    n.raw_attrs.emplace(a.name(), std::move(attr));
+  }
+  for (const std::string& in : np.input()) {
+    if (in.empty()) {
+      n.inputs.push_back(ir::kNoValue);
+      continue;
+    }
+    auto id = g.find(in);
+    if (!id) {
+      // A subgraph may read values of its enclosing graphs; they are bound at run time.
+      if (!outer || !outer->defines(in))
+        return invalid_model(where + ": input '" + in + "' is not defined by any node, input or "
+                             "initializer");
+      SF_ASSIGN_OR_RETURN(ValueId oid, g.add_value(in));
+      g.outer_refs.push_back(in);
+      id = oid;
+    }
+    n.inputs.push_back(*id);
+  }
+  const auto node_index = static_cast<int32_t>(g.nodes.size());
+  for (size_t i = 0; i < static_cast<size_t>(np.output_size()); ++i) {
+    const std::string& out = np.output(static_cast<int>(i));
+    if (out.empty()) {
+      n.outputs.push_back(ir::kNoValue);
+      continue;
+    }
+    auto id = g.add_value(out);
+    if (!id) return invalid_model(where + ": output '" + out + "' is already produced elsewhere");
+    g.value(*id).producer = node_index;
+    n.outputs.push_back(*id);
+  }
+  g.nodes.push_back(std::move(n));
+  return Status::ok();
+}
+
+// Kahn's algorithm over nodes; a leftover node sits on a cycle (or depends on one).
+Status topo_sort(Graph& g) {
+  const size_t n = g.nodes.size();
+  std::vector<int> indeg(n, 0);
+  std::vector<std::vector<size_t>> users(n);
+  for (size_t i = 0; i < n; ++i)
+    for (ValueId v : g.nodes[i].inputs) {
+      if (v == ir::kNoValue) continue;
+      const int32_t p = g.value(v).producer;
+      if (p >= 0) {
+        ++indeg[i];
+        users[static_cast<size_t>(p)].push_back(i);
+      }
+    }
+  std::vector<size_t> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    if (indeg[i] == 0) order.push_back(i);
+  for (size_t k = 0; k < order.size(); ++k)
+    for (size_t u : users[order[k]])
+      if (--indeg[u] == 0) order.push_back(u);
+  if (order.size() != n) {
+    for (size_t i = 0; i < n; ++i)
+      if (indeg[i] > 0)
+        return invalid_model("graph has a cycle: " + g.nodes[i].label() +
+                             " (directly or indirectly) depends on its own output");
+  }
+  std::vector<Node> sorted;
+  sorted.reserve(n);
+  std::vector<int32_t> new_index(n);
+  for (size_t k = 0; k < n; ++k) new_index[order[k]] = static_cast<int32_t>(k);
+  for (size_t k = 0; k < n; ++k) sorted.push_back(std::move(g.nodes[order[k]]));
+  g.nodes = std::move(sorted);
+  for (auto& v : g.values)
+    if (v.producer >= 0) v.producer = new_index[static_cast<size_t>(v.producer)];
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ctx, int depth,
+                                             const Scope* outer) {
+  auto g = std::make_unique<Graph>();
+  g->name = gp.name();
+  if (gp.sparse_initializer_size() > 0)
+    return unsupported("graph '" + gp.name() + "': sparse initializers are not supported");
+  for (const auto& init : gp.initializer()) {
+    if (init.name().empty()) return invalid_model("an initializer has an empty name");
+    const std::string what = "initializer '" + init.name() + "'";
+    SF_ASSIGN_OR_RETURN(ValueId id, g->add_value(init.name()));
+    SF_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, ctx.model_dir, ctx.opts, what));
+    g->value(id).type = ir::TypeInfo{t.dtype(), t.shape()};
+    g->value(id).constant = std::move(t);
+  }
+  for (const auto& in : gp.input()) {
+    if (in.name().empty()) return invalid_model("a graph input has an empty name");
+    SF_ASSIGN_OR_RETURN(ir::TypeInfo t, type_from_proto(in));
+    if (auto existing = g->find(in.name())) {
+      // An initializer that is also listed as an input: a default value (IR < 4 style).
+      const Value& v = g->value(*existing);
+      if (t.dtype != DType::kUndefined && t.dtype != v.type.dtype)
+        return invalid_model("input '" + in.name() + "' is declared " + dtype_name(t.dtype) +
+                             " but its initializer is " + dtype_name(v.type.dtype));
+      continue;
+    }
+    SF_ASSIGN_OR_RETURN(ValueId id, g->add_value(in.name()));
+    if (outer == nullptr && t.dtype == DType::kUndefined)
+      return invalid_model("graph input '" + in.name() + "' has no tensor type");
+    if (t.dtype == DType::kString) return unsupported("graph input '" + in.name() + "' is a string tensor");
+    g->value(id).type = t;
+    g->inputs.push_back(id);
+  }
+  if (static_cast<int64_t>(gp.node_size()) + ctx.node_count > ctx.opts.max_nodes)
+    return resource_limit("model has more than " + std::to_string(ctx.opts.max_nodes) + " nodes");
+  ctx.node_count += gp.node_size();
+  for (int i = 0; i < gp.node_size(); ++i)
+    SF_TRY(add_node(*g, gp.node(i), static_cast<size_t>(i), ctx, depth, outer));
+  for (const auto& out : gp.output()) {
+    auto id = g->find(out.name());
+    if (!id) return invalid_model("graph output '" + out.name() + "' is not produced by any node");
+    for (ValueId o : g->outputs)
+      if (o == *id) return invalid_model("graph output '" + out.name() + "' is listed twice");
+    SF_ASSIGN_OR_RETURN(ir::TypeInfo t, type_from_proto(out));
+    Value& v = g->value(*id);
+    if (v.type.dtype == DType::kUndefined) v.type = t;
+    g->outputs.push_back(*id);
+  }
+  if (g->outputs.empty() && outer == nullptr) return invalid_model("graph has no outputs");
+  SF_TRY(topo_sort(*g));
+  for (Node& n : g->nodes) SF_TRY(ir::parse_node(n));
+  return g;
+}
+
+}  // namespace
+
+
+Result<LoadedModel> load_model_bytes(const void* data, size_t size, const std::string& model_dir,
+                                     const LoadOptions& opts) {
+  if (size == 0) return invalid_model("model file is empty");
+  if (static_cast<int64_t>(size) > opts.max_file_bytes)
+    return resource_limit("model file has " + std::to_string(size) + " bytes, over the limit of " +
+                          std::to_string(opts.max_file_bytes));
+  onnx::ModelProto mp;
+  {
+    google::protobuf::io::CodedInputStream cis(static_cast<const uint8_t*>(data),
+                                               static_cast<int>(size));
+    cis.SetRecursionLimit(100);
+    cis.SetTotalBytesLimit(static_cast<int>(std::min<int64_t>(opts.max_file_bytes, INT32_MAX)));
+    if (!mp.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage())
+      return invalid_model("not a valid ONNX model: the protobuf could not be parsed (truncated, "
+                           "corrupt, wrong wire types, or nested too deeply)");
+  }
+  if (!mp.has_graph()) return invalid_model("not a valid ONNX model: it has no graph");
+  Ctx ctx;
+  ctx.model_dir = model_dir;
+  ctx.opts = opts;
+  for (const auto& os : mp.opset_import()) {
+    const std::string dom = os.domain() == "ai.onnx" ? "" : os.domain();
+    if (ctx.opsets.count(dom))
+      return invalid_model("opset for domain '" + dom + "' is imported twice");
+    ctx.opsets[dom] = static_cast<int>(std::clamp<int64_t>(os.version(), -1, 1 << 20));
+  }
+  if (mp.opset_import_size() == 0) ctx.opsets[""] = 1;  // IR v3 default
+  LoadedModel out;
+  out.info.ir_version = mp.ir_version();
+  out.info.producer = mp.producer_name() + " " + mp.producer_version();
+  if (auto it = ctx.opsets.find(""); it != ctx.opsets.end()) {
+    out.info.default_opset = it->second;
+    if (it->second < ir::kMinOpset || it->second > ir::kMaxOpset)
+      return unsupported("default-domain opset " + std::to_string(it->second) +
+                         " is not supported (supported: " + std::to_string(ir::kMinOpset) + " to " +
+                         std::to_string(ir::kMaxOpset) + ")");
+  }
+  SF_ASSIGN_OR_RETURN(out.graph, convert_graph(mp.graph(), ctx, 0, nullptr));
+  return out;
+}
+
+Result<LoadedModel> load_model_file(const std::string& path, const LoadOptions& opts) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return io_error("cannot open model '" + path + "'");
+  if (!S_ISREG(st.st_mode)) return io_error("model '" + path + "' is not a regular file");
+  if (st.st_size > opts.max_file_bytes)
+    return resource_limit("model file '" + path + "' has " + std::to_string(st.st_size) +
+                          " bytes, over the limit of " + std::to_string(opts.max_file_bytes));
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return io_error("cannot open model '" + path + "'");
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  f.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (f.gcount() != static_cast<std::streamsize>(bytes.size()))
+    return io_error("cannot read model '" + path + "'");
+  std::string dir = ".";
+  if (auto slash = path.find_last_of('/'); slash != std::string::npos)
+    dir = slash == 0 ? "/" : path.substr(0, slash);
+  auto r = load_model_bytes(bytes.data(), bytes.size(), dir, opts);
+  if (!r) return r.status().with_context("model '" + path + "'");
+  return r;
+}
+
+}  // namespace sf::onnx_io

@@ -1,0 +1,151 @@
+#include "io/onnx/tensor_proto.hpp"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "io/onnx/external_data.hpp"
+
+namespace sf::onnx_io {
+
+namespace {
+
+// Copies a repeated proto field into the tensor, converting each element to T.
+template <typename T, typename Field>
+Status copy_typed(const Field& field, Tensor& t, const std::string& what, const char* field_name) {
+  if (static_cast<int64_t>(field.size()) != t.numel())
+    return invalid_model(what + ": " + field_name + " holds " + std::to_string(field.size()) +
+                         " values but shape " + shape_str(t.shape()) + " needs " +
+                         std::to_string(t.numel()));
+  T* dst = t.data<T>();
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
+      // float16/bfloat16 travel as raw bits in int32_data.
+      dst[i].bits = static_cast<uint16_t>(field.Get(static_cast<int>(i)));
+    } else {
+      dst[i] = static_cast<T>(field.Get(static_cast<int>(i)));
+    }
+  }
+  return Status::ok();
+}
+
+Status fill_from_typed_fields(const onnx::TensorProto& p, Tensor& t, const std::string& what) {
+  switch (t.dtype()) {
+    case DType::kF32: return copy_typed<float>(p.float_data(), t, what, "float_data");
+    case DType::kF64: return copy_typed<double>(p.double_data(), t, what, "double_data");
+    case DType::kI64: return copy_typed<int64_t>(p.int64_data(), t, what, "int64_data");
+    case DType::kU64: return copy_typed<uint64_t>(p.uint64_data(), t, what, "uint64_data");
+    case DType::kU32: return copy_typed<uint32_t>(p.uint64_data(), t, what, "uint64_data");
+    case DType::kI32: return copy_typed<int32_t>(p.int32_data(), t, what, "int32_data");
+    case DType::kI16: return copy_typed<int16_t>(p.int32_data(), t, what, "int32_data");
+    case DType::kU16: return copy_typed<uint16_t>(p.int32_data(), t, what, "int32_data");
+    case DType::kI8: return copy_typed<int8_t>(p.int32_data(), t, what, "int32_data");
+    case DType::kU8: return copy_typed<uint8_t>(p.int32_data(), t, what, "int32_data");
+    case DType::kBool: {
+      const auto& f = p.int32_data();
+      if (static_cast<int64_t>(f.size()) != t.numel())
+        return invalid_model(what + ": int32_data holds " + std::to_string(f.size()) +
+                             " values but shape " + shape_str(t.shape()) + " needs " +
+                             std::to_string(t.numel()));
+      for (int64_t i = 0; i < t.numel(); ++i) t.data<bool>()[i] = f.Get(static_cast<int>(i)) != 0;
+      return Status::ok();
+    }
+    case DType::kF16: return copy_typed<Float16>(p.int32_data(), t, what, "int32_data");
+    case DType::kBF16: return copy_typed<BFloat16>(p.int32_data(), t, what, "int32_data");
+    case DType::kUndefined:
+    case DType::kString: break;
+  }
+  return internal_error(what + ": unexpected dtype");
+}
+
+}  // namespace
+
+Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& model_dir,
+                                 const LoadOptions& opts, const std::string& what) {
+  const auto dt = dtype_from_onnx(p.data_type());
+  if (!dt) return invalid_model(what + ": unknown data type " + std::to_string(p.data_type()));
+  if (*dt == DType::kUndefined) return invalid_model(what + ": data type is UNDEFINED");
+  if (!dtype_is_supported(*dt))
+    return unsupported(what + ": tensors of type " + dtype_name(*dt) + " are not supported");
+  if (p.has_segment()) return unsupported(what + ": segmented tensors are not supported");
+  Shape shape;
+  if (static_cast<size_t>(p.dims_size()) > kMaxRank)
+    return invalid_model(what + ": rank " + std::to_string(p.dims_size()) + " exceeds " +
+                         std::to_string(kMaxRank));
+  for (int64_t d : p.dims()) {
+    if (d < 0) return invalid_model(what + ": negative dim " + std::to_string(d) + " in shape");
+    shape.push_back(d);
+  }
+  auto numel = shape_numel(shape);
+  if (!numel) return numel.status().with_context(what);
+  const int64_t esize = static_cast<int64_t>(dtype_size(*dt));
+  if (*numel > opts.max_tensor_bytes / esize)
+    return resource_limit(what + ": " + dtype_name(*dt) + shape_str(shape) + " needs " +
+                          std::to_string(static_cast<double>(*numel) * static_cast<double>(esize)) +
+                          " bytes, over the limit of " + std::to_string(opts.max_tensor_bytes) +
+                          " bytes (--max-tensor-bytes)");
+  const int64_t bytes = *numel * esize;
+
+  const bool external = p.has_data_location() && p.data_location() == onnx::TensorProto::EXTERNAL;
+  if (!external && p.external_data_size() > 0)
+    return invalid_model(what + ": external_data entries on a tensor not marked EXTERNAL");
+  if (!external && p.has_raw_data() && static_cast<int64_t>(p.raw_data().size()) != bytes)
+    return invalid_model(what + ": raw_data has " + std::to_string(p.raw_data().size()) +
+                         " bytes but " + dtype_name(*dt) + shape_str(shape) + " needs " +
+                         std::to_string(bytes));
+
+  SF_ASSIGN_OR_RETURN(Tensor t, Tensor::make(*dt, shape, opts.max_tensor_bytes));
+  if (external) {
+    ExternalRef ref;
+    bool have_location = false;
+    for (const auto& kv : p.external_data()) {
+      const std::string& k = kv.key();
+      const std::string& v = kv.value();
+      auto parse_num = [&](int64_t& out) -> Status {
+        if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+          return invalid_model(what + ": external data " + k + " '" + v +
+                               "' is not a non-negative integer");
+        out = std::stoll(v);
+        return Status::ok();
+      };
+      if (k == "location") {
+        ref.location = v;
+        have_location = true;
+      } else if (k == "offset") {
+        SF_TRY(parse_num(ref.offset));
+      } else if (k == "length") {
+        SF_TRY(parse_num(ref.length));
+      } else if (k == "checksum" || k == "basepath") {
+        // Informational keys allowed by the ONNX spec; basepath is ignored on purpose.
+      } else {
+        return invalid_model(what + ": unknown external data key '" + k + "'");
+      }
+    }
+    if (!have_location) return invalid_model(what + ": external data without a location");
+    SF_TRY(read_external_data(model_dir, ref, t.raw(), bytes, what));
+    return t;
+  }
+  if (p.has_raw_data()) {
+    if (bytes) std::memcpy(t.raw(), p.raw_data().data(), static_cast<size_t>(bytes));
+    if (t.dtype() == DType::kBool)  // normalise to 0/1 so bool kernels may rely on it
+      for (int64_t i = 0; i < t.numel(); ++i) t.data<uint8_t>()[i] = t.data<uint8_t>()[i] != 0;
+    return t;
+  }
+  SF_TRY(fill_from_typed_fields(p, t, what));
+  return t;
+}
+
+Result<Tensor> read_tensor_pb(const std::string& path, const LoadOptions& opts) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return io_error("cannot open '" + path + "'");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string bytes = ss.str();
+  onnx::TensorProto p;
+  if (!p.ParseFromString(bytes)) return invalid_argument("'" + path + "' is not a TensorProto");
+  return tensor_from_proto(p, "", opts, "tensor '" + path + "'");
+}
+
+}  // namespace sf::onnx_io

@@ -1,0 +1,8 @@
+// control ops: typed attributes, validation and inference.
+#include "ir/op_schema.hpp"
+
+namespace sf::ir {
+
+void register_control_schemas() {}
+
+}  // namespace sf::ir

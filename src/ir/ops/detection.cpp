@@ -1,0 +1,8 @@
+// detection ops: typed attributes, validation and inference.
+#include "ir/op_schema.hpp"
+
+namespace sf::ir {
+
+void register_detection_schemas() {}
+
+}  // namespace sf::ir

@@ -1,0 +1,26 @@
+// One registration function per op family (the second column of ops.def).
+#pragma once
+
+namespace sf::ir {
+
+void register_elementwise_schemas();
+void register_linalg_schemas();
+void register_nn_schemas();
+void register_reduce_schemas();
+void register_tensor_schemas();
+void register_recurrent_schemas();
+void register_detection_schemas();
+void register_control_schemas();
+
+inline void register_all_schemas() {
+  register_elementwise_schemas();
+  register_linalg_schemas();
+  register_nn_schemas();
+  register_reduce_schemas();
+  register_tensor_schemas();
+  register_recurrent_schemas();
+  register_detection_schemas();
+  register_control_schemas();
+}
+
+}  // namespace sf::ir

@@ -1,0 +1,8 @@
+// nn ops: typed attributes, validation and inference.
+#include "ir/op_schema.hpp"
+
+namespace sf::ir {
+
+void register_nn_schemas() {}
+
+}  // namespace sf::ir

@@ -1,0 +1,8 @@
+// recurrent ops: typed attributes, validation and inference.
+#include "ir/op_schema.hpp"
+
+namespace sf::ir {
+
+void register_recurrent_schemas() {}
+
+}  // namespace sf::ir

@@ -1,0 +1,8 @@
+// reduce ops: typed attributes, validation and inference.
+#include "ir/op_schema.hpp"
+
+namespace sf::ir {
+
+void register_reduce_schemas() {}
+
+}  // namespace sf::ir

@@ -1,0 +1,219 @@
+#include "runtime/session.hpp"
+
+#include <unordered_map>
+
+#include "ir/infer.hpp"
+#include "ir/op_schema.hpp"
+
+namespace sf::rt {
+
+namespace {
+
+// Checks a user input against the declared type: dtype, rank and every fixed dim.
+Status check_input(const IoInfo& info, const Tensor& t) {
+  if (info.type.dtype != DType::kUndefined && t.dtype() != info.type.dtype)
+    return invalid_argument("input '" + info.name + "' must be " + dtype_name(info.type.dtype) +
+                            ", got " + dtype_name(t.dtype()));
+  if (info.type.shape) {
+    const Shape& want = *info.type.shape;
+    bool ok = want.size() == t.shape().size();
+    for (size_t i = 0; ok && i < want.size(); ++i)
+      if (want[i] >= 0 && want[i] != t.shape()[i]) ok = false;
+    if (!ok)
+      return invalid_argument("input '" + info.name + "' must have shape " + shape_str(want) +
+                              ", got " + shape_str(t.shape()));
+  }
+  return Status::ok();
+}
+
+// Executes nodes [0, n) of g over `env` (a tensor per value id).
+Status execute(const ir::Graph& g, std::vector<Tensor>& env, const std::vector<RunFn>* kernels,
+               const std::vector<std::vector<ir::ValueId>>* free_after, int64_t max_bytes) {
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const ir::Node& node = g.nodes[k];
+    std::vector<ir::InferInput> infer_in(node.inputs.size());
+    std::vector<const Tensor*> in(node.inputs.size(), nullptr);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const ir::ValueId id = node.inputs[i];
+      if (id == ir::kNoValue) continue;
+      const Tensor& t = env[static_cast<size_t>(id)];
+      if (t.empty())
+        return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
+      in[i] = &t;
+      infer_in[i] = ir::InferInput{true, t.dtype(), t.shape(), &t};
+    }
+    ir::InferContext ictx(node, std::move(infer_in));
+    SF_TRY(ir::infer_node(ictx));
+    RunFn fn = kernels ? (*kernels)[k] : find_kernel(node.op);
+    if (!fn) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
+    KernelContext kctx(node, std::move(in), ictx.out, max_bytes);
+    for (size_t o = 0; o < node.outputs.size(); ++o) {
+      const ir::TypeInfo& t = ictx.out[o];
+      if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
+        auto made = Tensor::make(t.dtype, *t.shape, max_bytes);
+        if (!made) return made.status().with_context(node.label() + ": output " + std::to_string(o));
+        kctx.out[o] = std::move(made).value();
+      }
+    }
+    SF_TRY(fn(kctx));
+    for (size_t o = 0; o < node.outputs.size(); ++o) {
+      if (kctx.out[o].empty())
+        return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
+      if (node.outputs[o] != ir::kNoValue)
+        env[static_cast<size_t>(node.outputs[o])] = std::move(kctx.out[o]);
+    }
+    if (free_after)
+      for (ir::ValueId id : (*free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& opts) {
+  onnx_io::LoadOptions lo;
+  lo.max_tensor_bytes = opts.max_tensor_bytes;
+  SF_ASSIGN_OR_RETURN(onnx_io::LoadedModel m, onnx_io::load_model_file(path, lo));
+  auto s = std::unique_ptr<Session>(new Session());
+  s->graph_ = std::move(m.graph);
+  s->opts_ = opts;
+  s->info_ = m.info;
+  auto st = s->prepare();
+  if (!st.is_ok()) return st.with_context("model '" + path + "'");
+  return s;
+}
+
+Result<std::unique_ptr<Session>> Session::from_graph(std::unique_ptr<ir::Graph> graph,
+                                                     const SessionOptions& opts) {
+  auto s = std::unique_ptr<Session>(new Session());
+  s->graph_ = std::move(graph);
+  s->opts_ = opts;
+  SF_TRY(s->prepare());
+  return s;
+}
+
+Status Session::prepare() {
+  ir::Graph& g = *graph_;
+  SF_TRY(ir::verify(g));
+  SF_TRY(ir::infer_graph(g));
+  if (opts_.optimize) {
+    const int64_t cap = opts_.max_tensor_bytes;
+    ir::ConstEvalFn eval = [cap](const ir::Node& n, const std::vector<const Tensor*>& in) {
+      return run_node(n, in, cap);
+    };
+    SF_TRY(ir::fold_constants(g, eval, opts_.max_folded_bytes, stats_));
+    SF_TRY(ir::remove_identities(g, stats_));
+    SF_TRY(ir::remove_dead_nodes(g, stats_));
+    SF_TRY(ir::verify(g));
+  }
+  kernels_.clear();
+  for (const ir::Node& n : g.nodes) {
+    RunFn fn = find_kernel(n.op);
+    if (!fn)
+      return unsupported(n.label() + ": operator " + ir::op_name(n.op) + " (opset " +
+                         std::to_string(n.opset) + ") has no kernel");
+    kernels_.push_back(fn);
+  }
+  // Liveness: free each intermediate value after its last reader.
+  std::vector<int64_t> last_use(g.values.size(), -1);
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    for (ir::ValueId id : g.nodes[k].inputs)
+      if (id != ir::kNoValue) last_use[static_cast<size_t>(id)] = static_cast<int64_t>(k);
+  for (ir::ValueId o : g.outputs) last_use[static_cast<size_t>(o)] = INT64_MAX;
+  free_after_.assign(g.nodes.size(), {});
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const int64_t k = last_use[v];
+    if (k >= 0 && k != INT64_MAX && !(g.values[v].constant && g.values[v].producer < 0))
+      free_after_[static_cast<size_t>(k)].push_back(static_cast<ir::ValueId>(v));
+  }
+  return Status::ok();
+}
+
+std::vector<IoInfo> Session::inputs() const {
+  std::vector<IoInfo> out;
+  for (ir::ValueId id : graph_->inputs) out.push_back({graph_->value(id).name, graph_->value(id).type});
+  return out;
+}
+
+std::vector<IoInfo> Session::outputs() const {
+  std::vector<IoInfo> out;
+  for (ir::ValueId id : graph_->outputs)
+    out.push_back({graph_->value(id).name, graph_->value(id).type});
+  return out;
+}
+
+Result<NamedTensors> Session::run(const NamedTensors& inputs) const {
+  const ir::Graph& g = *graph_;
+  std::vector<Tensor> env(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (g.values[v].constant) env[v] = *g.values[v].constant;
+  const auto declared = this->inputs();
+  std::vector<bool> given(declared.size(), false);
+  for (const auto& [name, t] : inputs) {
+    size_t i = 0;
+    while (i < declared.size() && declared[i].name != name) ++i;
+    if (i == declared.size()) {
+      std::string names;
+      for (const auto& d : declared) names += (names.empty() ? "" : ", ") + d.name;
+      return invalid_argument("the model has no input named '" + name + "' (inputs: " + names + ")");
+    }
+    if (given[i]) return invalid_argument("input '" + name + "' is given twice");
+    SF_TRY(check_input(declared[i], t));
+    given[i] = true;
+    env[static_cast<size_t>(g.inputs[i])] = t;
+  }
+  for (size_t i = 0; i < declared.size(); ++i)
+    if (!given[i]) return invalid_argument("input '" + declared[i].name + "' is missing");
+  SF_TRY(execute(g, env, &kernels_, &free_after_, opts_.max_tensor_bytes));
+  NamedTensors out;
+  for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, env[static_cast<size_t>(id)]);
+  return out;
+}
+
+Result<std::vector<Tensor>> run_node(const ir::Node& node, const std::vector<const Tensor*>& in,
+                                     int64_t max_tensor_bytes) {
+  std::vector<ir::InferInput> infer_in(in.size());
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
+  ir::InferContext ictx(node, std::move(infer_in));
+  SF_TRY(ir::infer_node(ictx));
+  RunFn fn = find_kernel(node.op);
+  if (!fn) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
+  KernelContext kctx(node, in, ictx.out, max_tensor_bytes);
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
+    const ir::TypeInfo& t = ictx.out[o];
+    if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
+      SF_ASSIGN_OR_RETURN(kctx.out[o], Tensor::make(t.dtype, *t.shape, max_tensor_bytes));
+    }
+  }
+  SF_TRY(fn(kctx));
+  for (size_t o = 0; o < node.outputs.size(); ++o)
+    if (kctx.out[o].empty())
+      return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
+  return std::move(kctx.out);
+}
+
+Result<std::vector<Tensor>> run_graph(const ir::Graph& g, const std::vector<Tensor>& inputs,
+                                      const std::vector<std::pair<std::string, const Tensor*>>& outer,
+                                      int64_t max_tensor_bytes) {
+  std::vector<Tensor> env(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (g.values[v].constant) env[v] = *g.values[v].constant;
+  if (inputs.size() != g.inputs.size())
+    return invalid_model("subgraph '" + g.name + "' takes " + std::to_string(g.inputs.size()) +
+                         " inputs, got " + std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) env[static_cast<size_t>(g.inputs[i])] = inputs[i];
+  for (const std::string& r : g.outer_refs) {
+    const Tensor* found = nullptr;
+    for (auto it = outer.rbegin(); it != outer.rend() && !found; ++it)
+      if (it->first == r) found = it->second;
+    if (!found) return invalid_model("subgraph '" + g.name + "': outer value '" + r + "' is unbound");
+    env[static_cast<size_t>(*g.find(r))] = *found;
+  }
+  SF_TRY(execute(g, env, nullptr, nullptr, max_tensor_bytes));
+  std::vector<Tensor> out;
+  for (ir::ValueId id : g.outputs) out.push_back(env[static_cast<size_t>(id)]);
+  return out;
+}
+
+}  // namespace sf::rt

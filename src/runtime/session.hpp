@@ -1,0 +1,70 @@
+// Session: load -> verify -> infer -> simplify -> plan, then run many times.
+// The executor walks nodes in order, infers each node's output shapes from the actual inputs,
+// allocates outputs under the memory cap, runs the node's kernel and frees values after
+// their last use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/status.hpp"
+#include "core/tensor.hpp"
+#include "io/onnx/loader.hpp"
+#include "ir/graph.hpp"
+#include "ir/passes/passes.hpp"
+#include "runtime/kernel_registry.hpp"
+
+namespace sf::rt {
+
+struct SessionOptions {
+  int threads = 0;                 // 0: one per physical core
+  int64_t max_tensor_bytes = MemoryLimit::kDefaultBytes;
+  bool optimize = true;            // constant folding, identity and dead-node removal
+  int64_t max_folded_bytes = int64_t{64} << 20;
+};
+
+struct IoInfo {
+  std::string name;
+  ir::TypeInfo type;
+};
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> load(const std::string& path, const SessionOptions& opts);
+  static Result<std::unique_ptr<Session>> from_graph(std::unique_ptr<ir::Graph> graph,
+                                                     const SessionOptions& opts);
+
+  std::vector<IoInfo> inputs() const;
+  std::vector<IoInfo> outputs() const;
+  const ir::Graph& graph() const { return *graph_; }
+  const ir::PassStats& pass_stats() const { return stats_; }
+  const onnx_io::ModelInfo& model_info() const { return info_; }
+
+  // Runs the graph; inputs are matched by name and checked against the declared types.
+  Result<NamedTensors> run(const NamedTensors& inputs) const;
+
+ private:
+  Status prepare();
+  std::unique_ptr<ir::Graph> graph_;
+  SessionOptions opts_;
+  ir::PassStats stats_;
+  onnx_io::ModelInfo info_;
+  std::vector<RunFn> kernels_;              // per node
+  std::vector<std::vector<ir::ValueId>> free_after_;  // per node: values dead after it
+};
+
+// Runs one node on given tensors with the reference kernels (used by constant folding,
+// subgraph execution and tests).
+Result<std::vector<Tensor>> run_node(const ir::Node& node, const std::vector<const Tensor*>& in,
+                                     int64_t max_tensor_bytes);
+
+// Runs a graph with values bound by name (outer-scope values for subgraphs come from `outer`).
+Result<std::vector<Tensor>> run_graph(const ir::Graph& g, const std::vector<Tensor>& inputs,
+                                      const std::vector<std::pair<std::string, const Tensor*>>& outer,
+                                      int64_t max_tensor_bytes);
+
+}  // namespace sf::rt
