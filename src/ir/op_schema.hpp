@@ -24,8 +24,8 @@ struct InferInput {
 
 class InferContext {
  public:
-  InferContext(const Node& node, std::vector<InferInput> in)
-      : node(node), in(std::move(in)), out(node.outputs.size()) {}
+  InferContext(const Node& n, std::vector<InferInput> inputs)
+      : node(n), in(std::move(inputs)), out(n.outputs.size()) {}
 
   const Node& node;
   std::vector<InferInput> in;

@@ -13,10 +13,10 @@ namespace sf::rt {
 
 class KernelContext {
  public:
-  KernelContext(const ir::Node& node, std::vector<const Tensor*> in,
-                const std::vector<ir::TypeInfo>& inferred, int64_t max_tensor_bytes)
-      : node(node), in(std::move(in)), out(node.outputs.size()), inferred(inferred),
-        max_tensor_bytes(max_tensor_bytes) {}
+  KernelContext(const ir::Node& n, std::vector<const Tensor*> inputs,
+                const std::vector<ir::TypeInfo>& types, int64_t max_bytes)
+      : node(n), in(std::move(inputs)), out(n.outputs.size()), inferred(types),
+        max_tensor_bytes(max_bytes) {}
 
   const ir::Node& node;
   std::vector<const Tensor*> in;   // nullptr for an omitted optional input

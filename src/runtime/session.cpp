@@ -94,6 +94,7 @@ Result<std::unique_ptr<Session>> Session::from_graph(std::unique_ptr<ir::Graph> 
 
 Status Session::prepare() {
   ir::Graph& g = *graph_;
+  SF_TRY(ir::bind_subgraph_outer_refs(g));  // subgraph reads become node inputs
   SF_TRY(ir::verify(g));
   SF_TRY(ir::infer_graph(g));
   if (opts_.optimize) {
@@ -105,6 +106,7 @@ Status Session::prepare() {
     SF_TRY(ir::remove_identities(g, stats_));
     SF_TRY(ir::remove_dead_nodes(g, stats_));
     SF_TRY(ir::verify(g));
+    SF_TRY(ir::infer_graph(g));  // folded Constant outputs are now known: more shapes are static
   }
   kernels_.clear();
   for (const ir::Node& n : g.nodes) {

@@ -1,5 +1,6 @@
 #include "io/npy/npy.hpp"
 
+#include <sys/stat.h>
 #include <zip.h>
 
 #include <cstring>
@@ -14,7 +15,14 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMaxHeader = 1 << 16;
 
-Result<std::string> read_file(const std::string& path) {
+// Reads a whole regular file of at most `max_size` bytes.
+Result<std::string> read_file(const std::string& path, uint64_t max_size) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return io_error("cannot open '" + path + "'");
+  if (!S_ISREG(st.st_mode)) return io_error("'" + path + "' is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > max_size)
+    return resource_limit("'" + path + "' has " + std::to_string(st.st_size) +
+                          " bytes, more than the memory limit allows (--max-tensor-bytes)");
   std::ifstream f(path, std::ios::binary);
   if (!f) return io_error("cannot open '" + path + "'");
   std::stringstream ss;
@@ -52,6 +60,7 @@ Result<std::string> dict_field(const std::string& h, const std::string& key, con
 }  // namespace
 
 Result<Tensor> parse_npy(const std::string& b, const std::string& what, int64_t max_bytes) {
+  if (max_bytes <= 0) max_bytes = MemoryLimit::kDefaultBytes;
   if (b.size() < 10 || std::memcmp(b.data(), kMagic, 6) != 0)
     return invalid_argument(what + ": not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(b[6]);
@@ -94,7 +103,9 @@ Result<Tensor> parse_npy(const std::string& b, const std::string& what, int64_t 
   const size_t data_off = offset + header_len;
   const int64_t esize = static_cast<int64_t>(dtype_size(*dt));
   if (*numel > (max_bytes / esize))
-    return resource_limit(what + ": array of shape " + shape_str(shape) + " exceeds the memory limit");
+    return resource_limit(what + ": array " + dtype_name(*dt) + shape_str(shape) +
+                          " is larger than the limit of " + std::to_string(max_bytes) +
+                          " bytes (--max-tensor-bytes)");
   const auto need = static_cast<size_t>(*numel * esize);
   if (b.size() - data_off != need)
     return invalid_argument(what + ": data has " + std::to_string(b.size() - data_off) +
@@ -102,11 +113,15 @@ Result<Tensor> parse_npy(const std::string& b, const std::string& what, int64_t 
                             std::to_string(need));
   SF_ASSIGN_OR_RETURN(Tensor t, Tensor::make(*dt, shape, max_bytes));
   if (need) std::memcpy(t.raw(), b.data() + data_off, need);
+  if (t.dtype() == DType::kBool)  // any nonzero byte is true; kernels may rely on 0/1
+    for (int64_t i = 0; i < t.numel(); ++i) t.data<uint8_t>()[i] = t.data<uint8_t>()[i] != 0;
   return t;
 }
 
 Result<Tensor> read_npy(const std::string& path, int64_t max_bytes) {
-  SF_ASSIGN_OR_RETURN(const std::string b, read_file(path));
+  if (max_bytes <= 0) max_bytes = MemoryLimit::kDefaultBytes;
+  SF_ASSIGN_OR_RETURN(const std::string b,
+                      read_file(path, static_cast<uint64_t>(max_bytes) + kMaxHeader + 16));
   return parse_npy(b, "'" + path + "'", max_bytes);
 }
 
@@ -144,13 +159,14 @@ Result<NamedTensors> read_npz(const std::string& path, int64_t max_bytes) {
   if (!z) return invalid_argument("'" + path + "' is not a readable .npz (zip) file");
   std::unique_ptr<zip_t, decltype(&zip_discard)> guard(z, &zip_discard);
   NamedTensors out;
+  const int64_t limit = max_bytes > 0 ? max_bytes : MemoryLimit::kDefaultBytes;
   const zip_int64_t n = zip_get_num_entries(z, 0);
   for (zip_int64_t i = 0; i < n; ++i) {
     zip_stat_t st;
     if (zip_stat_index(z, static_cast<zip_uint64_t>(i), 0, &st) != 0)
       return invalid_argument("'" + path + "': cannot read entry " + std::to_string(i));
     std::string name = st.name;
-    if (static_cast<int64_t>(st.size) > max_bytes + (1 << 16))
+    if (st.size > static_cast<zip_uint64_t>(limit) + kMaxHeader + 16)
       return resource_limit("'" + path + "': entry '" + name + "' exceeds the memory limit");
     zip_file_t* f = zip_fopen_index(z, static_cast<zip_uint64_t>(i), 0);
     if (!f) return invalid_argument("'" + path + "': cannot open entry '" + name + "'");
@@ -160,7 +176,7 @@ Result<NamedTensors> read_npz(const std::string& path, int64_t max_bytes) {
     if (got != static_cast<zip_int64_t>(st.size))
       return invalid_argument("'" + path + "': entry '" + name + "' is truncated");
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
-    SF_ASSIGN_OR_RETURN(Tensor t, parse_npy(bytes, "'" + path + "' entry '" + name + "'", max_bytes));
+    SF_ASSIGN_OR_RETURN(Tensor t, parse_npy(bytes, "'" + path + "' entry '" + name + "'", limit));
     out.emplace_back(name, std::move(t));
   }
   return out;

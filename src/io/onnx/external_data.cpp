@@ -59,13 +59,20 @@ Status read_external_data(const std::string& model_dir, const ExternalRef& ref, 
   const std::string joined = dir + "/" + loc;
   struct stat lst {};
   if (lstat(joined.c_str(), &lst) != 0) return refuse("does not exist in '" + dir + "'");
-  if (S_ISLNK(lst.st_mode)) return refuse("is a symbolic link");
-  SF_ASSIGN_OR_RETURN(const std::string real, canonical(joined));
-  if (real.compare(0, dir.size() + 1, dir + "/") != 0)
-    return refuse("resolves to '" + real + "', outside the model's folder '" + dir + "'");
+  char buf[PATH_MAX];
+  if (!realpath(joined.c_str(), buf))
+    return refuse("cannot be resolved (a dangling symbolic link?)");
+  const std::string real(buf);
+  // Without '/' in front and without "..", only a symbolic link (the file itself or a folder on
+  // the way) can lead outside; links that stay inside the folder are fine.
+  const std::string prefix = dir == "/" ? dir : dir + "/";
+  if (real.compare(0, prefix.size(), prefix) != 0)
+    return refuse("leads outside the model's folder through a symbolic link: it resolves to '" +
+                  real + "', which is not inside '" + dir + "'");
 
   Fd f;
-  f.fd = open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO planted in the folder must not block the open; regular files ignore it.
+  f.fd = open(real.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (f.fd < 0) return refuse("cannot be opened");
   struct stat st {};
   if (fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) return refuse("is not a regular file");

@@ -1,10 +1,15 @@
 #include "io/onnx/loader.hpp"
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <onnx/onnx_pb.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "io/onnx/tensor_proto.hpp"
@@ -36,8 +41,7 @@ Result<ir::TypeInfo> type_from_proto(const onnx::ValueInfoProto& vi) {
                        "and optional types are not)");
   const auto& tt = tp.tensor_type();
   const auto dt = dtype_from_onnx(tt.elem_type());
-  if (!dt) return invalid_model("value '" + vi.name() + "': unknown element type " +
-                                std::to_string(tt.elem_type()));
+  if (!dt) return onnx_dtype_error(tt.elem_type(), "value '" + vi.name() + "'");
   t.dtype = *dt;
   if (tt.has_shape()) {
     if (static_cast<size_t>(tt.shape().dim_size()) > kMaxRank)
@@ -45,19 +49,121 @@ Result<ir::TypeInfo> type_from_proto(const onnx::ValueInfoProto& vi) {
                            std::to_string(tt.shape().dim_size()) + " exceeds " +
                            std::to_string(kMaxRank));
     Shape s;
+    int64_t known_numel = 1;  // product of the fixed dims: no tensor of this type can exceed it
     for (const auto& d : tt.shape().dim()) {
       if (d.has_dim_value()) {
         if (d.dim_value() < 0)
           return invalid_model("value '" + vi.name() + "': negative dim " +
-                               std::to_string(d.dim_value()));
+                               std::to_string(d.dim_value()) + " in declared shape");
         s.push_back(d.dim_value());
+        if (d.dim_value() != 0 &&
+            known_numel > std::numeric_limits<int64_t>::max() / d.dim_value())
+          known_numel = -1;
+        else if (known_numel >= 0)
+          known_numel *= d.dim_value();
       } else {
         s.push_back(kUnknownDim);
       }
     }
+    // Checked here so that shape inference may multiply declared dims without overflowing.
+    if (known_numel < 0)
+      return invalid_model("value '" + vi.name() + "': element count of declared shape " +
+                           shape_str(s) + " overflows int64");
     t.shape = s;
   }
   return t;
+}
+
+// ---- wire types --------------------------------------------------------------------------
+// protobuf parses a known field that arrives with the wrong wire type (say ModelProto.graph
+// encoded as a varint) into the unknown-field set instead of failing, which would surface later
+// as a confusing "has no graph". check_wire_types() walks every parsed message and reports such a
+// field by its path. Unknown field numbers (fields of a newer ONNX) stay accepted.
+
+namespace pb = google::protobuf;
+
+// One step of the path from the ModelProto to a message, rendered only when reporting.
+struct PathStep {
+  const PathStep* up;
+  const pb::FieldDescriptor* field;  // null for the root
+  int index;                         // -1 for a singular field
+  const pb::Message* msg;
+};
+
+std::string render_path(const PathStep* step) {
+  if (!step || !step->field) return "model";
+  std::string s = render_path(step->up) + "." + step->field->name();
+  if (step->index >= 0) s += "[" + std::to_string(step->index) + "]";
+  // Name nodes, values and tensors so the message points at something a user can find.
+  const pb::Descriptor* d = step->msg->GetDescriptor();
+  const pb::Reflection* r = step->msg->GetReflection();
+  const pb::FieldDescriptor* name = d->FindFieldByName("name");
+  const pb::FieldDescriptor* op = d->FindFieldByName("op_type");
+  std::string label;
+  if (op && op->type() == pb::FieldDescriptor::TYPE_STRING && r->HasField(*step->msg, op))
+    label = r->GetString(*step->msg, op);
+  if (name && name->type() == pb::FieldDescriptor::TYPE_STRING && !name->is_repeated() &&
+      r->HasField(*step->msg, name))
+    label += (label.empty() ? "'" : " '") + r->GetString(*step->msg, name) + "'";
+  if (!label.empty()) s += " (" + label + ")";
+  return s;
+}
+
+const char* wire_type_name(pb::UnknownField::Type t) {
+  switch (t) {
+    case pb::UnknownField::TYPE_VARINT: return "varint";
+    case pb::UnknownField::TYPE_FIXED32: return "fixed32";
+    case pb::UnknownField::TYPE_FIXED64: return "fixed64";
+    case pb::UnknownField::TYPE_LENGTH_DELIMITED: return "length-delimited";
+    case pb::UnknownField::TYPE_GROUP: return "group";
+  }
+  return "unknown";
+}
+
+const char* expected_wire_type(const pb::FieldDescriptor& f) {
+  switch (f.type()) {
+    case pb::FieldDescriptor::TYPE_FIXED32:
+    case pb::FieldDescriptor::TYPE_SFIXED32:
+    case pb::FieldDescriptor::TYPE_FLOAT: return "fixed32";
+    case pb::FieldDescriptor::TYPE_FIXED64:
+    case pb::FieldDescriptor::TYPE_SFIXED64:
+    case pb::FieldDescriptor::TYPE_DOUBLE: return "fixed64";
+    case pb::FieldDescriptor::TYPE_STRING:
+    case pb::FieldDescriptor::TYPE_BYTES:
+    case pb::FieldDescriptor::TYPE_MESSAGE: return "length-delimited";
+    case pb::FieldDescriptor::TYPE_GROUP: return "group";
+    default: return "varint";
+  }
+}
+
+Status check_wire_types(const pb::Message& m, const PathStep& here) {
+  const pb::Reflection* r = m.GetReflection();
+  const pb::Descriptor* d = m.GetDescriptor();
+  const pb::UnknownFieldSet& unknown = r->GetUnknownFields(m);
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    const pb::UnknownField& u = unknown.field(i);
+    if (const pb::FieldDescriptor* f = d->FindFieldByNumber(u.number()))
+      return invalid_model("not a valid ONNX model: " + render_path(&here) + ": field '" +
+                           f->name() + "' (number " + std::to_string(u.number()) + " of " +
+                           d->name() + ") has wire type " + wire_type_name(u.type()) +
+                           ", expected " + expected_wire_type(*f));
+  }
+  std::vector<const pb::FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const pb::FieldDescriptor* f : fields) {
+    if (f->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (f->is_repeated()) {
+      const int n = r->FieldSize(m, f);
+      for (int i = 0; i < n; ++i) {
+        const pb::Message& sub = r->GetRepeatedMessage(m, f, i);
+        SF_TRY(check_wire_types(sub, PathStep{&here, f, i, &sub}));
+      }
+    } else {
+      const pb::Message& sub = r->GetMessage(m, f);
+      SF_TRY(check_wire_types(sub, PathStep{&here, f, -1, &sub}));
+    }
+  }
+  return Status::ok();
 }
 
 // The chain of enclosing graphs whose values a subgraph may read.
@@ -79,7 +185,25 @@ Result<Attribute> convert_attr(const onnx::AttributeProto& a, Ctx& ctx, int dept
   Attribute out;
   const std::string what = where + " attribute '" + a.name() + "'";
   using AP = onnx::AttributeProto;
-  switch (a.type()) {
+  AP::AttributeType type = a.type();
+  if (type == AP::UNDEFINED) {
+    // Files from IR version 1 may omit the type; accept them when exactly one value is set.
+    std::vector<AP::AttributeType> set;
+    if (a.has_i()) set.push_back(AP::INT);
+    if (a.has_f()) set.push_back(AP::FLOAT);
+    if (a.has_s()) set.push_back(AP::STRING);
+    if (a.has_t()) set.push_back(AP::TENSOR);
+    if (a.has_g()) set.push_back(AP::GRAPH);
+    if (a.ints_size() > 0) set.push_back(AP::INTS);
+    if (a.floats_size() > 0) set.push_back(AP::FLOATS);
+    if (a.strings_size() > 0) set.push_back(AP::STRINGS);
+    if (set.size() != 1)
+      return invalid_model(what + " has no type (UNDEFINED) and " +
+                           (set.empty() ? std::string("no value")
+                                        : std::to_string(set.size()) + " kinds of value"));
+    type = set[0];
+  }
+  switch (type) {
     case AP::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
     case AP::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
     case AP::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
@@ -120,14 +244,16 @@ Result<Attribute> convert_attr(const onnx::AttributeProto& a, Ctx& ctx, int dept
   return out;
 }
 
-Status add_node(Graph& g, const onnx::NodeProto& np, size_t index, Ctx& ctx, int depth,
-                const Scope* outer) {
-  const Scope here{&g, outer};
+// Pass 1 of a node: op, domain and outputs. Every node's outputs are declared before any input
+// is resolved, so that nodes listed out of order load (they are sorted afterwards) and a cycle is
+// reported as a cycle rather than as an undefined input.
+Status declare_node(Graph& g, const onnx::NodeProto& np, size_t index, Ctx& ctx) {
   Node n;
   n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(index) : np.name();
   n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
   const std::string where = np.op_type() + " '" + n.name + "'";
-  auto op = ir::op_from_name(np.op_type());
+  if (np.op_type().empty()) return invalid_model("node " + std::to_string(index) + " ('" + n.name +
+                                                 "') has no op_type");
   auto dom = ctx.opsets.find(n.domain);
   if (dom == ctx.opsets.end())
     return invalid_model(where + ": domain '" + n.domain + "' is not imported by the model");
@@ -135,10 +261,38 @@ Status add_node(Graph& g, const onnx::NodeProto& np, size_t index, Ctx& ctx, int
   if (!n.domain.empty())
     return unsupported(where + ": operator " + np.op_type() + " of domain '" + n.domain +
                        "' (opset " + std::to_string(n.opset) + ") is not supported");
+  auto op = ir::op_from_name(np.op_type());
   if (!op)
     return unsupported(where + ": operator " + np.op_type() + " (opset " +
                        std::to_string(n.opset) + ") is not supported");
   n.op = *op;
+  const auto node_index = static_cast<int32_t>(g.nodes.size());
+  for (const std::string& out : np.output()) {
+    if (out.empty()) {
+      n.outputs.push_back(ir::kNoValue);
+      continue;
+    }
+    if (auto prev = g.find(out)) {
+      const Value& v = g.value(*prev);
+      std::string by = "a graph input";
+      if (v.producer == node_index) by = "this node (listed twice)";
+      else if (v.producer >= 0) by = g.nodes[static_cast<size_t>(v.producer)].label();
+      else if (v.constant) by = "an initializer";
+      return invalid_model(where + ": output '" + out + "' is already produced by " + by);
+    }
+    SF_ASSIGN_OR_RETURN(ValueId id, g.add_value(out));
+    g.value(id).producer = node_index;
+    n.outputs.push_back(id);
+  }
+  g.nodes.push_back(std::move(n));
+  return Status::ok();
+}
+
+// Pass 2 of a node: attributes (subgraphs included) and inputs.
+Status resolve_node(Graph& g, const onnx::NodeProto& np, Node& n, Ctx& ctx, int depth,
+                    const Scope* outer) {
+  const Scope here{&g, outer};
+  const std::string where = np.op_type() + " '" + n.name + "'";
   for (const auto& a : np.attribute()) {
     if (a.name().empty()) return invalid_model(where + ": attribute with an empty name");
     if (n.raw_attrs.count(a.name()))
@@ -158,27 +312,46 @@ Status add_node(Graph& g, const onnx::NodeProto& np, size_t index, Ctx& ctx, int
       // A subgraph may read values of its enclosing graphs; they are bound at run time.
       if (!outer || !outer->defines(in))
         return invalid_model(where + ": input '" + in + "' is not defined by any node, input or "
-                             "initializer");
+                             "initializer" + (outer ? " of this subgraph or its enclosing graphs"
+                                                    : ""));
       SF_ASSIGN_OR_RETURN(ValueId oid, g.add_value(in));
       g.outer_refs.push_back(in);
       id = oid;
     }
     n.inputs.push_back(*id);
   }
-  const auto node_index = static_cast<int32_t>(g.nodes.size());
-  for (size_t i = 0; i < static_cast<size_t>(np.output_size()); ++i) {
-    const std::string& out = np.output(static_cast<int>(i));
-    if (out.empty()) {
-      n.outputs.push_back(ir::kNoValue);
-      continue;
-    }
-    auto id = g.add_value(out);
-    if (!id) return invalid_model(where + ": output '" + out + "' is already produced elsewhere");
-    g.value(*id).producer = node_index;
-    n.outputs.push_back(*id);
-  }
-  g.nodes.push_back(std::move(n));
   return Status::ok();
+}
+
+// Names one cycle among the nodes Kahn's algorithm left over (indeg > 0): every leftover node
+// has a leftover producer, so walking producers from any of them must revisit a node.
+Status cycle_error(const Graph& g, const std::vector<int>& indeg) {
+  size_t start = 0;
+  while (indeg[start] == 0) ++start;
+  std::vector<int> seen_at(g.nodes.size(), -1);
+  std::vector<size_t> walk;
+  size_t cur = start;
+  while (seen_at[cur] < 0) {
+    seen_at[cur] = static_cast<int>(walk.size());
+    walk.push_back(cur);
+    size_t next = cur;
+    for (ValueId v : g.nodes[cur].inputs) {
+      if (v == ir::kNoValue) continue;
+      const int32_t p = g.value(v).producer;
+      if (p >= 0 && indeg[static_cast<size_t>(p)] > 0) {
+        next = static_cast<size_t>(p);
+        break;
+      }
+    }
+    cur = next;
+  }
+  // walk[seen_at[cur]..] is the cycle, each node reading the next one's output; print it in
+  // data-flow order.
+  std::string path = g.nodes[cur].label();
+  for (size_t k = walk.size(); k-- > static_cast<size_t>(seen_at[cur]);)
+    path += " -> " + g.nodes[walk[k]].label();
+  return invalid_model("graph " + (g.name.empty() ? std::string() : "'" + g.name + "' ") +
+                       "has a cycle: " + path);
 }
 
 // Kahn's algorithm over nodes; a leftover node sits on a cycle (or depends on one).
@@ -202,12 +375,7 @@ Status topo_sort(Graph& g) {
   for (size_t k = 0; k < order.size(); ++k)
     for (size_t u : users[order[k]])
       if (--indeg[u] == 0) order.push_back(u);
-  if (order.size() != n) {
-    for (size_t i = 0; i < n; ++i)
-      if (indeg[i] > 0)
-        return invalid_model("graph has a cycle: " + g.nodes[i].label() +
-                             " (directly or indirectly) depends on its own output");
-  }
+  if (order.size() != n) return cycle_error(g, indeg);
   std::vector<Node> sorted;
   sorted.reserve(n);
   std::vector<int32_t> new_index(n);
@@ -228,6 +396,7 @@ Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ct
   for (const auto& init : gp.initializer()) {
     if (init.name().empty()) return invalid_model("an initializer has an empty name");
     const std::string what = "initializer '" + init.name() + "'";
+    if (g->find(init.name())) return invalid_model(what + " is listed twice");
     SF_ASSIGN_OR_RETURN(ValueId id, g->add_value(init.name()));
     SF_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, ctx.model_dir, ctx.opts, what));
     g->value(id).type = ir::TypeInfo{t.dtype(), t.shape()};
@@ -239,6 +408,7 @@ Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ct
     if (auto existing = g->find(in.name())) {
       // An initializer that is also listed as an input: a default value (IR < 4 style).
       const Value& v = g->value(*existing);
+      if (!v.constant) return invalid_model("graph input '" + in.name() + "' is listed twice");
       if (t.dtype != DType::kUndefined && t.dtype != v.type.dtype)
         return invalid_model("input '" + in.name() + "' is declared " + dtype_name(t.dtype) +
                              " but its initializer is " + dtype_name(v.type.dtype));
@@ -255,10 +425,20 @@ Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ct
     return resource_limit("model has more than " + std::to_string(ctx.opts.max_nodes) + " nodes");
   ctx.node_count += gp.node_size();
   for (int i = 0; i < gp.node_size(); ++i)
-    SF_TRY(add_node(*g, gp.node(i), static_cast<size_t>(i), ctx, depth, outer));
+    SF_TRY(declare_node(*g, gp.node(i), static_cast<size_t>(i), ctx));
+  for (int i = 0; i < gp.node_size(); ++i)
+    SF_TRY(resolve_node(*g, gp.node(i), g->nodes[static_cast<size_t>(i)], ctx, depth, outer));
   for (const auto& out : gp.output()) {
     auto id = g->find(out.name());
-    if (!id) return invalid_model("graph output '" + out.name() + "' is not produced by any node");
+    if (!id && outer && outer->defines(out.name())) {
+      // A branch may return a value of an enclosing graph unchanged.
+      SF_ASSIGN_OR_RETURN(ValueId oid, g->add_value(out.name()));
+      g->outer_refs.push_back(out.name());
+      id = oid;
+    }
+    if (!id)
+      return invalid_model("graph output '" + out.name() + "' is not produced by any node, input "
+                           "or initializer");
     for (ValueId o : g->outputs)
       if (o == *id) return invalid_model("graph output '" + out.name() + "' is listed twice");
     SF_ASSIGN_OR_RETURN(ir::TypeInfo t, type_from_proto(out));
@@ -291,6 +471,7 @@ Result<LoadedModel> load_model_bytes(const void* data, size_t size, const std::s
       return invalid_model("not a valid ONNX model: the protobuf could not be parsed (truncated, "
                            "corrupt, wrong wire types, or nested too deeply)");
   }
+  SF_TRY(check_wire_types(mp, PathStep{nullptr, nullptr, -1, &mp}));
   if (!mp.has_graph()) return invalid_model("not a valid ONNX model: it has no graph");
   Ctx ctx;
   ctx.model_dir = model_dir;

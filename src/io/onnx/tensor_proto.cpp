@@ -2,7 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <charconv>
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -62,10 +64,23 @@ Status fill_from_typed_fields(const onnx::TensorProto& p, Tensor& t, const std::
 
 }  // namespace
 
+Status onnx_dtype_error(int32_t v, const std::string& what) {
+  // ONNX types steadfast cannot hold: named, and refused as unsupported rather than invalid.
+  static const std::pair<int32_t, const char*> kKnown[] = {
+      {14, "complex64"},      {15, "complex128"}, {17, "float8e4m3fn"}, {18, "float8e4m3fnuz"},
+      {19, "float8e5m2"},     {20, "float8e5m2fnuz"}, {21, "uint4"},    {22, "int4"},
+      {23, "float4e2m1"}};
+  for (const auto& [num, name] : kKnown)
+    if (num == v)
+      return unsupported(what + ": data type " + std::to_string(v) + " (" + name +
+                         ") is not supported");
+  return invalid_model(what + ": unknown data type " + std::to_string(v));
+}
+
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& model_dir,
                                  const LoadOptions& opts, const std::string& what) {
   const auto dt = dtype_from_onnx(p.data_type());
-  if (!dt) return invalid_model(what + ": unknown data type " + std::to_string(p.data_type()));
+  if (!dt) return onnx_dtype_error(p.data_type(), what);
   if (*dt == DType::kUndefined) return invalid_model(what + ": data type is UNDEFINED");
   if (!dtype_is_supported(*dt))
     return unsupported(what + ": tensors of type " + dtype_name(*dt) + " are not supported");
@@ -81,11 +96,16 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
   auto numel = shape_numel(shape);
   if (!numel) return numel.status().with_context(what);
   const int64_t esize = static_cast<int64_t>(dtype_size(*dt));
-  if (*numel > opts.max_tensor_bytes / esize)
-    return resource_limit(what + ": " + dtype_name(*dt) + shape_str(shape) + " needs " +
-                          std::to_string(static_cast<double>(*numel) * static_cast<double>(esize)) +
-                          " bytes, over the limit of " + std::to_string(opts.max_tensor_bytes) +
+  const int64_t limit = opts.max_tensor_bytes > 0 ? opts.max_tensor_bytes : MemoryLimit::kDefaultBytes;
+  if (*numel > limit / esize) {
+    // Refused before anything is allocated or read.
+    const std::string need = *numel > std::numeric_limits<int64_t>::max() / esize
+                                 ? "more than " + std::to_string(std::numeric_limits<int64_t>::max())
+                                 : std::to_string(*numel * esize);
+    return resource_limit(what + ": " + dtype_name(*dt) + shape_str(shape) + " needs " + need +
+                          " bytes, over the limit of " + std::to_string(limit) +
                           " bytes (--max-tensor-bytes)");
+  }
   const int64_t bytes = *numel * esize;
 
   const bool external = p.has_data_location() && p.data_location() == onnx::TensorProto::EXTERNAL;
@@ -96,7 +116,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
                          " bytes but " + dtype_name(*dt) + shape_str(shape) + " needs " +
                          std::to_string(bytes));
 
-  SF_ASSIGN_OR_RETURN(Tensor t, Tensor::make(*dt, shape, opts.max_tensor_bytes));
+  SF_ASSIGN_OR_RETURN(Tensor t, Tensor::make(*dt, shape, limit));
   if (external) {
     ExternalRef ref;
     bool have_location = false;
@@ -104,10 +124,11 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
       const std::string& k = kv.key();
       const std::string& v = kv.value();
       auto parse_num = [&](int64_t& out) -> Status {
-        if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+        const char* end = v.data() + v.size();
+        auto [ptr, ec] = std::from_chars(v.data(), end, out);
+        if (v.empty() || v[0] == '-' || ec != std::errc() || ptr != end)
           return invalid_model(what + ": external data " + k + " '" + v +
-                               "' is not a non-negative integer");
-        out = std::stoll(v);
+                               "' is not a non-negative 64-bit integer");
         return Status::ok();
       };
       if (k == "location") {

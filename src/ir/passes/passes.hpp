@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/status.hpp"
@@ -28,5 +29,18 @@ Status remove_identities(Graph& g, PassStats& stats);
 Status remove_dead_nodes(Graph& g, PassStats& stats);
 // Structural checks: defined inputs, producers consistent, no cycles (nodes sorted), unique names.
 Status verify(const Graph& g);
+
+// Makes the values that subgraph bodies (If/Loop/Scan) read from enclosing scopes explicit: each
+// such node gets, after its own inputs, one trailing input per name in subgraph_outer_names(node),
+// so the executor passes those tensors to the node's kernel and liveness sees the reads. Bodies
+// are processed first, recursively: a body's `outer_refs` is extended with the names its own
+// nested bodies read from further out. Nodes are re-sorted (stably) when an implicit read made
+// the order invalid. Bodies are copied before they are edited (graph copies share them) and the
+// owning node's attributes are parsed again. Run once per graph, before verify() and inference.
+Status bind_subgraph_outer_refs(Graph& root);
+// The names `node`'s bodies read from enclosing scopes: the union of their `outer_refs`, taking
+// the graph attributes in name order and dropping repeats. After bind_subgraph_outer_refs() the
+// node's last inputs are exactly these values, in this order.
+std::vector<std::string> subgraph_outer_names(const Node& node);
 
 }  // namespace sf::ir
