@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Runs the model-loader fuzzer for a fixed time from a fresh seed corpus; fails on any finding.
 
-Seeds (rebuilt on every run, never committed): every .onnx file of the bad-input corpus plus an
-evenly spread sample of the small ONNX backend node-test models. libFuzzer writes the inputs it
+Seeds (rebuilt on every run, never committed): the reproducers of past findings in
+tests/fuzz/regressions/ (committed), every .onnx file of the bad-input corpus and an evenly spread
+sample of the small ONNX backend node-test models. libFuzzer writes the inputs it
 finds interesting to WORK/corpus and any crash, leak, timeout or OOM reproducer to
 WORK/artifacts/. Prints a one-line summary (executions, coverage, corpus size) and, on a finding,
 the reproducer and the command to replay it.
@@ -22,9 +23,14 @@ NODE_TESTS = "/usr/share/libonnx-testdata/data/node"
 MAX_SEED_BYTES = 32 * 1024
 
 
-def make_seeds(seeds, corpus, node_tests, samples):
+def make_seeds(seeds, corpus, node_tests, samples, regressions):
     os.makedirs(seeds)
     n = 0
+    # Reproducers of past findings (committed, a few hundred bytes each): replayed first.
+    for path in sorted(glob.glob(os.path.join(regressions, "*"))):
+        if os.path.isfile(path) and not path.endswith(".md"):
+            shutil.copyfile(path, os.path.join(seeds, "regression__" + os.path.basename(path)))
+            n += 1
     for path in sorted(glob.glob(os.path.join(corpus, "**", "*.onnx"), recursive=True)):
         if os.path.isfile(path) and os.path.getsize(path) <= MAX_SEED_BYTES:
             rel = os.path.relpath(path, corpus).replace(os.sep, "__")
@@ -50,6 +56,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--node-tests", default=NODE_TESTS)
     ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--regressions", default=os.path.join(os.path.dirname(__file__), "regressions"),
+                    help="folder of committed reproducers, always seeded")
     args = ap.parse_args()
 
     work = os.path.abspath(args.work)
@@ -57,7 +65,8 @@ def main():
     seeds, found, artifacts = (os.path.join(work, d) for d in ("seeds", "corpus", "artifacts"))
     os.makedirs(found)
     os.makedirs(artifacts)
-    n_seeds = make_seeds(seeds, os.path.abspath(args.corpus), args.node_tests, args.samples)
+    n_seeds = make_seeds(seeds, os.path.abspath(args.corpus), args.node_tests, args.samples,
+                         os.path.abspath(args.regressions))
 
     cmd = [os.path.abspath(args.fuzzer), f"-max_total_time={args.seconds}", "-rss_limit_mb=2048",
            "-malloc_limit_mb=1024", "-timeout=10", "-max_len=65536", "-print_final_stats=1",

@@ -102,7 +102,7 @@ Result<std::vector<int64_t>> split_sizes(const Node& node, int64_t dim, size_t n
   if (!split && split_input) {
     SF_ASSIGN_OR_RETURN(split, tensor_to_ints(*split_input, "split"));
   }
-  if (split && split->empty() && !split_input) split.reset();
+  if (split && split->empty()) split.reset();  // an empty list means "not given"
   const auto n = static_cast<int64_t>(n_outputs);
   if (!split) {
     if (dim % n != 0)

@@ -193,6 +193,7 @@ Status infer_squeeze(InferContext& ctx) {
     return Status::ok();
   }
   std::vector<bool> drop(in.size(), false);
+  if (axes && axes->empty()) axes.reset();  // an empty axes input squeezes every 1 like none
   if (!axes) {
     for (size_t i = 0; i < in.size(); ++i) {
       if (in[i] == kUnknownDim) {  // whether it is 1 decides the rank
