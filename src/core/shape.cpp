@@ -23,14 +23,22 @@ Result<int64_t> shape_numel(const Shape& s) {
   if (s.size() > kMaxRank)
     return invalid_model("rank " + std::to_string(s.size()) + " exceeds the maximum " +
                          std::to_string(kMaxRank));
-  int64_t n = 1;
+  // The product of the non-zero dims must fit too: a shape like [0,4,2^62] holds no element, but
+  // every stride or block size computed from its other dims would overflow.
+  int64_t nonzero = 1;
+  bool has_zero = false;
   for (int64_t d : s) {
     if (d < 0) return invalid_model("shape " + shape_str(s) + " has a negative or unknown dim");
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
-      return invalid_model("element count of shape " + shape_str(s) + " overflows int64");
-    n *= d;
+    if (d == 0) {
+      has_zero = true;
+      continue;
+    }
+    if (nonzero > std::numeric_limits<int64_t>::max() / d)
+      return invalid_model("element count of shape " + shape_str(s) + " overflows int64" +
+                           (has_zero ? " (ignoring its zero dims)" : ""));
+    nonzero *= d;
   }
-  return n;
+  return has_zero ? 0 : nonzero;
 }
 
 int64_t shape_numel_unchecked(const Shape& s) {

@@ -221,6 +221,16 @@ def make_all(out):
     c.write_model(m)
     c.finish()
 
+    c = Case(out, "dims_overflow_beside_zero",
+             "a graph input declared [0,4,2^62]: no elements, but its strides overflow",
+             r"value 'x': element count of declared shape \[0,4,4611686018427387904\] overflows")
+    m = relu_model()
+    dims = m.graph.input[0].type.tensor_type.shape.dim
+    dims[0].dim_value, dims[1].dim_value = 0, 4
+    dims.add().dim_value = 1 << 62
+    c.write_model(m)
+    c.finish()
+
     w = helper.make_tensor("w", TensorProto.FLOAT, [2, 3], np.ones(6, np.float32))
     del w.float_data[5:]
     c = Case(out, "shape_data_mismatch", "float_data holds 5 values, dims say [2,3]",

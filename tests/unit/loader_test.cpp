@@ -255,6 +255,24 @@ TEST(LoaderTensor, DimProductOverflowIsRefused) {
   expect_error(load(m), StatusCode::kInvalidModel, {"initializer 'w'", "overflows int64"});
 }
 
+TEST(LoaderTensor, ZeroDimDoesNotHideOverflowingDims) {
+  // [0, 2^40, 2^40] holds no element, but strides computed from it would overflow.
+  onnx::TensorProto* w;
+  onnx::ModelProto m = add_model(&w);
+  w->set_dims(0, 0);
+  w->set_dims(1, int64_t{1} << 40);
+  w->add_dims(int64_t{1} << 40);
+  expect_error(load(m), StatusCode::kInvalidModel, {"initializer 'w'", "overflows int64"});
+  onnx::ModelProto m2 = relu_model();
+  auto* shape = m2.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()
+                    ->mutable_shape();
+  shape->mutable_dim(0)->set_dim_value(0);
+  shape->mutable_dim(1)->set_dim_value(4);
+  shape->add_dim()->set_dim_value(int64_t{1} << 62);
+  expect_error(load(m2), StatusCode::kInvalidModel,
+               {"value 'x'", "declared shape [0,4,4611686018427387904] overflows int64"});
+}
+
 TEST(LoaderTensor, RawDataTooShortIsRefused) {
   onnx::TensorProto* w;
   onnx::ModelProto m = add_model(&w);

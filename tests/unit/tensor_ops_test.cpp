@@ -143,6 +143,18 @@ TEST(TensorOps, ReshapeStaticInferenceUsesConstantShape) {
   EXPECT_EQ(*(*out)[0].shape, (Shape{kUnknownDim, kUnknownDim, kUnknownDim}));
 }
 
+TEST(TensorOps, ShapeInputLongerThanMaxRankIsRefused) {
+  // Fuzzer finding (tests/fuzz/regressions/*_shape_input_length_2e31.onnx): a shape input
+  // declared int64[2^31-1] must not become the rank of an inferred shape.
+  for (OpKind op : {OpKind::kReshape, OpKind::kExpand}) {
+    Node n = make_node(op, 13, 2, 1);
+    auto out = infer_static(n, {{DType::kF32, Shape{2, 3}}, {DType::kI64, Shape{2147483647}}});
+    EXPECT_FALSE(out.is_ok());
+  }
+  Node c = make_node(OpKind::kConstantOfShape, 13, 1, 1);
+  EXPECT_FALSE(infer_static(c, {{DType::kI64, Shape{1000}}}).is_ok());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Slice
 

@@ -49,24 +49,24 @@ Result<ir::TypeInfo> type_from_proto(const onnx::ValueInfoProto& vi) {
                            std::to_string(tt.shape().dim_size()) + " exceeds " +
                            std::to_string(kMaxRank));
     Shape s;
-    int64_t known_numel = 1;  // product of the fixed dims: no tensor of this type can exceed it
+    // Product of the fixed non-zero dims: checked here so that shape inference and kernels may
+    // multiply declared dims (element counts, strides) without overflowing.
+    int64_t product = 1;
+    bool overflow = false;
     for (const auto& d : tt.shape().dim()) {
       if (d.has_dim_value()) {
         if (d.dim_value() < 0)
           return invalid_model("value '" + vi.name() + "': negative dim " +
                                std::to_string(d.dim_value()) + " in declared shape");
         s.push_back(d.dim_value());
-        if (d.dim_value() != 0 &&
-            known_numel > std::numeric_limits<int64_t>::max() / d.dim_value())
-          known_numel = -1;
-        else if (known_numel >= 0)
-          known_numel *= d.dim_value();
+        if (d.dim_value() == 0) continue;
+        if (product > std::numeric_limits<int64_t>::max() / d.dim_value()) overflow = true;
+        else product *= d.dim_value();
       } else {
         s.push_back(kUnknownDim);
       }
     }
-    // Checked here so that shape inference may multiply declared dims without overflowing.
-    if (known_numel < 0)
+    if (overflow)
       return invalid_model("value '" + vi.name() + "': element count of declared shape " +
                            shape_str(s) + " overflows int64");
     t.shape = s;

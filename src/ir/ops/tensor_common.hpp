@@ -45,12 +45,17 @@ inline Result<std::optional<std::vector<int64_t>>> known_ints(const InferContext
   return std::optional<std::vector<int64_t>>(std::move(r).value());
 }
 
-// The length of 1-D input i when its shape is known, else -1.
-inline int64_t known_length(const InferContext& ctx, size_t i) {
-  if (!ctx.rank_known(i)) return -1;
+// The length of shape-like 1-D input i when its shape is known, else -1. A length over
+// kMaxRank is an error: the input cannot describe a shape or axes of a valid tensor (and a
+// declared length like 2^31 must not become the rank of an inferred shape).
+inline Result<int64_t> known_length(const InferContext& ctx, size_t i) {
+  if (!ctx.rank_known(i)) return int64_t{-1};
   const Shape& s = ctx.shape(i);
-  if (s.empty()) return 1;
-  if (s.size() != 1) return -1;
+  if (s.empty()) return int64_t{1};
+  if (s.size() != 1 || s[0] == kUnknownDim) return int64_t{-1};
+  if (s[0] > static_cast<int64_t>(kMaxRank))
+    return ctx.error("input " + std::to_string(i) + " holds " + std::to_string(s[0]) +
+                     " values, more than the maximum rank " + std::to_string(kMaxRank));
   return s[0];
 }
 

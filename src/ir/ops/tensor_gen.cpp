@@ -78,7 +78,7 @@ Status infer_constant_of_shape(InferContext& ctx) {
   SF_TRY(ctx.expect_rank(0, 1, 1));
   SF_ASSIGN_OR_RETURN(const auto dims, known_ints(ctx, 0, "shape"));
   if (!dims) {
-    const int64_t n = known_length(ctx, 0);
+    SF_ASSIGN_OR_RETURN(const int64_t n, known_length(ctx, 0));
     ctx.set_output(0, dt, n >= 0 ? std::optional<Shape>(Shape(static_cast<size_t>(n), kUnknownDim))
                                  : std::nullopt);
     return Status::ok();

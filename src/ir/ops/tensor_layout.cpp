@@ -93,6 +93,10 @@ Result<std::vector<int64_t>> pad_amounts(const Node& node, int64_t rank, const T
   if (static_cast<int64_t>(pads.size()) != 2 * rank)
     return invalid_model("pads " + ints_str(pads) + " must have 2 * rank = " +
                          std::to_string(2 * rank) + " values");
+  // Bounded so that index arithmetic on output positions (o - begin) cannot overflow.
+  constexpr int64_t kMaxPad = int64_t{1} << 62;
+  for (int64_t p : pads)
+    if (p < -kMaxPad || p > kMaxPad) return invalid_model("pads " + ints_str(pads) + " are too large");
   return pads;
 }
 
@@ -316,11 +320,12 @@ Status infer_slice(InferContext& ctx) {
   // Unknown ranges: the sliced axes get unknown sizes.
   Shape out(in.size(), kUnknownDim);
   std::optional<std::vector<int64_t>> axes;
+  SF_ASSIGN_OR_RETURN(const int64_t n_starts, known_length(ctx, 1));
   if (ctx.has(3)) {
     SF_ASSIGN_OR_RETURN(axes, known_ints(ctx, 3, "axes"));
-  } else if (const int64_t n = known_length(ctx, 1); n >= 0 && n <= ctx.rank(0)) {
+  } else if (n_starts >= 0 && n_starts <= ctx.rank(0)) {
     axes = std::vector<int64_t>();
-    for (int64_t k = 0; k < n; ++k) axes->push_back(k);
+    for (int64_t k = 0; k < n_starts; ++k) axes->push_back(k);
   }
   if (axes) {
     out = in;

@@ -47,7 +47,7 @@ Status infer_reshape(InferContext& ctx) {
     SF_TRY(ctx.expect_rank(1, 1, 1));
     SF_ASSIGN_OR_RETURN(target, known_ints(ctx, 1, "shape"));
     if (!target) {
-      const int64_t n = known_length(ctx, 1);
+      SF_ASSIGN_OR_RETURN(const int64_t n, known_length(ctx, 1));
       ctx.set_output(0, dt, n >= 0 ? std::optional<Shape>(Shape(static_cast<size_t>(n), kUnknownDim))
                                    : std::nullopt);
       return Status::ok();
@@ -185,7 +185,7 @@ Status infer_squeeze(InferContext& ctx) {
   }
   const Shape& in = ctx.shape(0);
   if (axes_given && !axes) {
-    const int64_t n = known_length(ctx, 1);
+    SF_ASSIGN_OR_RETURN(const int64_t n, known_length(ctx, 1));
     ctx.set_output(0, ctx.dtype(0),
                    n >= 0 && n <= ctx.rank(0)
                        ? std::optional<Shape>(Shape(static_cast<size_t>(ctx.rank(0) - n), kUnknownDim))
@@ -226,7 +226,10 @@ Status infer_unsqueeze(InferContext& ctx) {
     SF_ASSIGN_OR_RETURN(axes, known_ints(ctx, 1, "axes"));
   }
   if (!ctx.rank_known(0) || !axes) {
-    const int64_t n = known_length(ctx, 1);
+    SF_ASSIGN_OR_RETURN(const int64_t n, known_length(ctx, 1));
+    if (ctx.rank_known(0) && ctx.rank(0) + n > static_cast<int64_t>(kMaxRank))
+      return ctx.error("output rank " + std::to_string(ctx.rank(0) + n) + " exceeds " +
+                       std::to_string(kMaxRank));
     ctx.set_output(0, ctx.dtype(0),
                    ctx.rank_known(0) && n >= 0
                        ? std::optional<Shape>(Shape(static_cast<size_t>(ctx.rank(0) + n), kUnknownDim))
@@ -290,7 +293,7 @@ Status infer_expand(InferContext& ctx) {
   SF_ASSIGN_OR_RETURN(const auto target, known_ints(ctx, 1, "shape"));
   const DType dt = ctx.dtype(0);
   if (!target || !ctx.rank_known(0)) {
-    const int64_t n = known_length(ctx, 1);
+    SF_ASSIGN_OR_RETURN(const int64_t n, known_length(ctx, 1));
     if (n >= 0 && ctx.rank_known(0))
       ctx.set_output(0, dt, Shape(static_cast<size_t>(std::max(n, ctx.rank(0))), kUnknownDim));
     else
