@@ -102,11 +102,19 @@ Status Session::prepare() {
     ir::ConstEvalFn eval = [cap](const ir::Node& n, const std::vector<const Tensor*>& in) {
       return run_node(n, in, cap);
     };
-    SF_TRY(ir::fold_constants(g, eval, opts_.max_folded_bytes, stats_));
+    // Folding makes more values constant and, after inference, more shapes static, which lets
+    // the next round fold more (Shape -> Gather -> Concat -> Reshape chains); a few rounds suffice.
+    constexpr int kMaxFoldRounds = 8;
+    for (int round = 0; round < kMaxFoldRounds; ++round) {
+      const int before = stats_.folded;
+      SF_TRY(ir::fold_constants(g, eval, opts_.max_folded_bytes, stats_));
+      SF_TRY(ir::infer_graph(g));
+      if (stats_.folded == before) break;
+    }
     SF_TRY(ir::remove_identities(g, stats_));
     SF_TRY(ir::remove_dead_nodes(g, stats_));
     SF_TRY(ir::verify(g));
-    SF_TRY(ir::infer_graph(g));  // folded Constant outputs are now known: more shapes are static
+    SF_TRY(ir::infer_graph(g));
   }
   kernels_.clear();
   for (const ir::Node& n : g.nodes) {

@@ -61,6 +61,16 @@ Status fold_constants(Graph& g, const ConstEvalFn& eval, int64_t max_folded_byte
       }
       in.push_back(&*v.constant);
     }
+    // Shape and Size read only the input's shape: fold them once that shape is static.
+    Tensor shape_only;
+    if (!all_const && (n.op == OpKind::kShape || n.op == OpKind::kSize) && n.has_input(0)) {
+      const TypeInfo& t = g.value(n.inputs[0]).type;
+      if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
+        shape_only = Tensor::view(t.dtype, *t.shape, nullptr);
+        in.assign(1, &shape_only);
+        all_const = true;
+      }
+    }
     if (!all_const) continue;
     bool small = true;
     for (ValueId o : n.outputs) {
