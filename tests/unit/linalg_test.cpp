@@ -12,24 +12,15 @@
 #include <vector>
 
 #include "ir/op_schema.hpp"
+#include "op_test_util.hpp"
 #include "runtime/session.hpp"
 
-namespace sf {
+namespace sf::test {
 namespace {
 
-using ir::Attribute;
-using ir::Node;
 using ir::OpKind;
 
 // --- helpers ----------------------------------------------------------------------------------
-
-template <typename T>
-Tensor make(const Shape& s, const std::vector<T>& v) {
-  Tensor t = Tensor::make(DTypeOf<T>::value, s).value();
-  EXPECT_EQ(static_cast<size_t>(t.numel()), v.size());
-  for (size_t i = 0; i < v.size(); ++i) t.data<T>()[i] = v[i];
-  return t;
-}
 
 std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);
@@ -54,71 +45,19 @@ int64_t numel(const Shape& s) {
   return n;
 }
 
-Attribute attr_int(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-Attribute attr_float(float v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-Attribute attr_ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute attr_str(const std::string& v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kString;
-  a.s = v;
-  return a;
-}
-
-Node make_node(OpKind op, size_t n_in, size_t n_out, ir::AttrMap attrs = {}, int opset = 17) {
-  Node n;
-  n.name = "n";
-  n.op = op;
-  n.opset = opset;
-  for (size_t i = 0; i < n_in; ++i) n.inputs.push_back(static_cast<ir::ValueId>(i));
-  for (size_t i = 0; i < n_out; ++i) n.outputs.push_back(static_cast<ir::ValueId>(n_in + i));
-  n.raw_attrs = std::move(attrs);
-  return n;
-}
-
-// Parses and runs one node; inputs may contain nullptr for omitted optional inputs.
-Result<std::vector<Tensor>> run(OpKind op, const std::vector<const Tensor*>& in,
-                                ir::AttrMap attrs = {}, int opset = 17, size_t n_out = 1) {
-  Node n = make_node(op, in.size(), n_out, std::move(attrs), opset);
-  for (size_t i = 0; i < in.size(); ++i)
-    if (!in[i]) n.inputs[i] = ir::kNoValue;
-  SF_TRY(ir::parse_node(n));
-  return rt::run_node(n, in, MemoryLimit::kDefaultBytes);
-}
-
+// run_op, expecting success; an empty tensor on failure.
 Tensor run_ok(OpKind op, const std::vector<const Tensor*>& in, ir::AttrMap attrs = {},
-              int opset = 17) {
-  auto r = run(op, in, std::move(attrs), opset);
+              int opset = kDefaultOpset) {
+  auto r = run_op(op, in, std::move(attrs), opset);
   EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  return r.is_ok() ? r.value()[0] : Tensor();
+  return r.is_ok() ? r.value() : Tensor();
 }
 
 // Expects a clean error whose message contains `needle`.
-void expect_error(const Result<std::vector<Tensor>>& r, const std::string& needle) {
+void expect_error(const Result<Tensor>& r, const std::string& needle) {
   ASSERT_FALSE(r.is_ok()) << "expected an error mentioning '" << needle << "'";
   EXPECT_TRUE(r.status().is_user_error()) << r.status().to_string();
   EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().to_string();
-}
-
-void expect_near_all(const Tensor& t, const std::vector<double>& want, double tol) {
-  ASSERT_EQ(static_cast<size_t>(t.numel()), want.size());
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(t.double_at(static_cast<int64_t>(i)), want[i], tol * (1.0 + std::fabs(want[i])))
-        << "element " << i;
 }
 
 // --- MatMul -----------------------------------------------------------------------------------
@@ -170,10 +109,10 @@ void check_matmul(const Shape& as, const Shape& bs, uint32_t seed) {
   const auto bv = random_floats(static_cast<size_t>(numel(bs)), seed + 1);
   Shape want_shape;
   const auto want = naive_matmul(av, as, bv, bs, want_shape);
-  const Tensor a = make(as, av), b = make(bs, bv);
+  const Tensor a = make_tensor(as, av), b = make_tensor(bs, bv);
   const Tensor y = run_ok(OpKind::kMatMul, {&a, &b});
   EXPECT_EQ(y.shape(), want_shape) << shape_str(as) << " x " << shape_str(bs);
-  expect_near_all(y, want, 1e-5);
+  expect_all_near_relative(y, want, 1e-5);
 }
 
 TEST(LinalgMatMul, MatchesNaiveProductAcrossShapes) {
@@ -195,8 +134,8 @@ TEST(LinalgMatMul, Float64AndHalf) {
   Shape ws;
   const auto want = naive_matmul(av, as, bv, bs, ws);
   std::vector<double> ad(av.begin(), av.end()), bd(bv.begin(), bv.end());
-  const Tensor a64 = make(as, ad), b64 = make(bs, bd);
-  expect_near_all(run_ok(OpKind::kMatMul, {&a64, &b64}), want, 1e-12);
+  const Tensor a64 = make_tensor(as, ad), b64 = make_tensor(bs, bd);
+  expect_all_near_relative(run_ok(OpKind::kMatMul, {&a64, &b64}), want, 1e-12);
   // float16 inputs: the inputs are rounded to half first, so compare with the product of the
   // rounded values, allowing one half rounding of the result.
   std::vector<Float16> ah, bh;
@@ -204,7 +143,7 @@ TEST(LinalgMatMul, Float64AndHalf) {
   for (float v : av) ah.push_back(Float16(v)), ar.push_back(static_cast<float>(Float16(v)));
   for (float v : bv) bh.push_back(Float16(v)), br.push_back(static_cast<float>(Float16(v)));
   const auto want_h = naive_matmul(ar, as, br, bs, ws);
-  const Tensor a16 = make(as, ah), b16 = make(bs, bh);
+  const Tensor a16 = make_tensor(as, ah), b16 = make_tensor(bs, bh);
   const Tensor y16 = run_ok(OpKind::kMatMul, {&a16, &b16});
   EXPECT_EQ(y16.dtype(), DType::kF16);
   for (size_t i = 0; i < want_h.size(); ++i)
@@ -213,28 +152,28 @@ TEST(LinalgMatMul, Float64AndHalf) {
 
 TEST(LinalgMatMul, IntegerWrapsModulo) {
   // int32: 2^30 * 4 wraps to 0, as int32 two's-complement arithmetic (NumPy int32 matmul).
-  const Tensor a = make<int32_t>({1, 2}, {1 << 30, 3});
-  const Tensor b = make<int32_t>({2, 1}, {4, -5});
+  const Tensor a = make_tensor<int32_t>({1, 2}, {1 << 30, 3});
+  const Tensor b = make_tensor<int32_t>({2, 1}, {4, -5});
   const Tensor y = run_ok(OpKind::kMatMul, {&a, &b});
   EXPECT_EQ(y.data<int32_t>()[0], static_cast<int32_t>(0u - 15u));  // 2^32 - 15 wraps to -15
-  const Tensor a64 = make<int64_t>({2, 2}, {1, 2, 3, 4});
-  const Tensor b64 = make<int64_t>({2, 2}, {5, 6, 7, 8});
+  const Tensor a64 = make_tensor<int64_t>({2, 2}, {1, 2, 3, 4});
+  const Tensor b64 = make_tensor<int64_t>({2, 2}, {5, 6, 7, 8});
   const Tensor y64 = run_ok(OpKind::kMatMul, {&a64, &b64});
   EXPECT_EQ(std::vector<int64_t>(y64.data<int64_t>(), y64.data<int64_t>() + 4),
             (std::vector<int64_t>{19, 22, 43, 50}));
 }
 
 TEST(LinalgMatMul, RejectsMismatchedShapes) {
-  const Tensor a = make<float>({2, 3}, std::vector<float>(6, 1));
-  const Tensor b = make<float>({4, 2}, std::vector<float>(8, 1));
-  expect_error(run(OpKind::kMatMul, {&a, &b}), "inner dims differ");
-  const Tensor c = make<float>({2, 3, 4}, std::vector<float>(24, 1));
-  const Tensor d = make<float>({3, 4, 2}, std::vector<float>(24, 1));
-  expect_error(run(OpKind::kMatMul, {&c, &d}), "batch dims");
-  const Tensor s = make<float>({}, {1.0f});
-  expect_error(run(OpKind::kMatMul, {&s, &a}), "rank >= 1");
-  const Tensor i = make<int32_t>({3, 2}, std::vector<int32_t>(6, 1));
-  expect_error(run(OpKind::kMatMul, {&a, &i}), "type");
+  const Tensor a = make_tensor<float>({2, 3}, std::vector<float>(6, 1));
+  const Tensor b = make_tensor<float>({4, 2}, std::vector<float>(8, 1));
+  expect_error(run_op(OpKind::kMatMul, {&a, &b}), "inner dims differ");
+  const Tensor c = make_tensor<float>({2, 3, 4}, std::vector<float>(24, 1));
+  const Tensor d = make_tensor<float>({3, 4, 2}, std::vector<float>(24, 1));
+  expect_error(run_op(OpKind::kMatMul, {&c, &d}), "batch dims");
+  const Tensor s = make_tensor<float>({}, {1.0f});
+  expect_error(run_op(OpKind::kMatMul, {&s, &a}), "rank >= 1");
+  const Tensor i = make_tensor<int32_t>({3, 2}, std::vector<int32_t>(6, 1));
+  expect_error(run_op(OpKind::kMatMul, {&a, &i}), "type");
 }
 
 // --- Gemm -------------------------------------------------------------------------------------
@@ -258,12 +197,12 @@ void check_gemm(bool ta, bool tb, float alpha, float beta, const Shape& c_shape,
       else c = cv[static_cast<size_t>((c_shape[0] == 1 ? 0 : i) * c_shape[1] + (c_shape[1] == 1 ? 0 : j))];
       want[static_cast<size_t>(i * n + j)] = alpha * s + beta * c;
     }
-  const Tensor a = make(as, av), b = make(bs, bv), c = make(c_shape, cv);
-  ir::AttrMap at = {{"transA", attr_int(ta)}, {"transB", attr_int(tb)},
-                    {"alpha", attr_float(alpha)}, {"beta", attr_float(beta)}};
+  const Tensor a = make_tensor(as, av), b = make_tensor(bs, bv), c = make_tensor(c_shape, cv);
+  ir::AttrMap at = {{"transA", int_attr(ta)}, {"transB", int_attr(tb)},
+                    {"alpha", float_attr(alpha)}, {"beta", float_attr(beta)}};
   const Tensor y = run_ok(OpKind::kGemm, {&a, &b, &c}, at);
   EXPECT_EQ(y.shape(), (Shape{m, n}));
-  expect_near_all(y, want, 1e-5);
+  expect_all_near_relative(y, want, 1e-5);
 }
 
 TEST(LinalgGemm, TransposesScalesAndBroadcastsC) {
@@ -275,45 +214,45 @@ TEST(LinalgGemm, TransposesScalesAndBroadcastsC) {
 }
 
 TEST(LinalgGemm, OptionalCAndIntegers) {
-  const Tensor a = make<float>({2, 2}, {1, 2, 3, 4});
-  const Tensor b = make<float>({2, 2}, {5, 6, 7, 8});
+  const Tensor a = make_tensor<float>({2, 2}, {1, 2, 3, 4});
+  const Tensor b = make_tensor<float>({2, 2}, {5, 6, 7, 8});
   const Tensor y = run_ok(OpKind::kGemm, {&a, &b, nullptr});
-  expect_near_all(y, {19, 22, 43, 50}, 0);
-  const Tensor ai = make<int32_t>({2, 2}, {1, 2, 3, 4});
-  const Tensor bi = make<int32_t>({2, 2}, {5, 6, 7, 8});
-  const Tensor ci = make<int32_t>({2}, {100, -100});
-  const Tensor yi = run_ok(OpKind::kGemm, {&ai, &bi, &ci}, {{"transB", attr_int(1)}});
+  expect_all_near_relative(y, {19, 22, 43, 50}, 0);
+  const Tensor ai = make_tensor<int32_t>({2, 2}, {1, 2, 3, 4});
+  const Tensor bi = make_tensor<int32_t>({2, 2}, {5, 6, 7, 8});
+  const Tensor ci = make_tensor<int32_t>({2}, {100, -100});
+  const Tensor yi = run_ok(OpKind::kGemm, {&ai, &bi, &ci}, {{"transB", int_attr(1)}});
   // A * B^T = [[17, 23], [39, 53]] + C
   EXPECT_EQ(std::vector<int32_t>(yi.data<int32_t>(), yi.data<int32_t>() + 4),
             (std::vector<int32_t>{117, -77, 139, -47}));
 }
 
 TEST(LinalgGemm, RejectsBadShapesAndAttributes) {
-  const Tensor a = make<float>({2, 3}, std::vector<float>(6, 1));
-  const Tensor b = make<float>({3, 4}, std::vector<float>(12, 1));
-  const Tensor c_bad = make<float>({3}, std::vector<float>(3, 1));
-  expect_error(run(OpKind::kGemm, {&a, &b, &c_bad}), "does not broadcast");
-  expect_error(run(OpKind::kGemm, {&a, &b}, {{"transA", attr_int(1)}}), "inner dims differ");
-  expect_error(run(OpKind::kGemm, {&a, &b}, {{"transA", attr_int(2)}}), "transA");
-  const Tensor v = make<float>({3}, std::vector<float>(3, 1));
-  expect_error(run(OpKind::kGemm, {&v, &b}), "rank");
+  const Tensor a = make_tensor<float>({2, 3}, std::vector<float>(6, 1));
+  const Tensor b = make_tensor<float>({3, 4}, std::vector<float>(12, 1));
+  const Tensor c_bad = make_tensor<float>({3}, std::vector<float>(3, 1));
+  expect_error(run_op(OpKind::kGemm, {&a, &b, &c_bad}), "does not broadcast");
+  expect_error(run_op(OpKind::kGemm, {&a, &b}, {{"transA", int_attr(1)}}), "inner dims differ");
+  expect_error(run_op(OpKind::kGemm, {&a, &b}, {{"transA", int_attr(2)}}), "transA");
+  const Tensor v = make_tensor<float>({3}, std::vector<float>(3, 1));
+  expect_error(run_op(OpKind::kGemm, {&v, &b}), "rank");
 }
 
 // --- Einsum -----------------------------------------------------------------------------------
 
 Tensor einsum(const std::string& eq, const std::vector<const Tensor*>& in) {
-  return run_ok(OpKind::kEinsum, in, {{"equation", attr_str(eq)}});
+  return run_ok(OpKind::kEinsum, in, {{"equation", string_attr(eq)}});
 }
 
 TEST(LinalgEinsum, CommonForms) {
   const auto av = random_floats(12, 30), bv = random_floats(20, 31);
-  const Tensor a = make<float>({3, 4}, av), b = make<float>({4, 5}, bv);
+  const Tensor a = make_tensor<float>({3, 4}, av), b = make_tensor<float>({4, 5}, bv);
   Shape ws;
   const auto mm = naive_matmul(av, {3, 4}, bv, {4, 5}, ws);
   for (const char* eq : {"ij,jk->ik", "ij,jk"}) {
     const Tensor y = einsum(eq, {&a, &b});
     EXPECT_EQ(y.shape(), (Shape{3, 5})) << eq;
-    expect_near_all(y, mm, 1e-6);
+    expect_all_near_relative(y, mm, 1e-6);
   }
   // Transpose, implicit transpose ("ba" -> output "ab" = transpose), reductions.
   const Tensor t = einsum("ij->ji", {&a});
@@ -324,17 +263,17 @@ TEST(LinalgEinsum, CommonForms) {
   double total = 0, row1 = 0;
   for (size_t i = 0; i < 12; ++i) total += av[i];
   for (size_t j = 0; j < 4; ++j) row1 += av[4 + j];
-  expect_near_all(einsum("ij->", {&a}), {total}, 1e-6);
+  expect_all_near_relative(einsum("ij->", {&a}), {total}, 1e-6);
   EXPECT_NEAR(einsum("ij->i", {&a}).data<float>()[1], row1, 1e-6);
   // Diagonal and trace of a square matrix.
-  const Tensor sq = make<float>({3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
-  expect_near_all(einsum("ii->i", {&sq}), {1, 5, 9}, 0);
-  expect_near_all(einsum("ii", {&sq}), {15}, 0);
+  const Tensor sq = make_tensor<float>({3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  expect_all_near_relative(einsum("ii->i", {&sq}), {1, 5, 9}, 0);
+  expect_all_near_relative(einsum("ii", {&sq}), {15}, 0);
   // Outer product.
-  const Tensor u = make<float>({2}, {1, 2}), v = make<float>({3}, {3, 4, 5});
+  const Tensor u = make_tensor<float>({2}, {1, 2}), v = make_tensor<float>({3}, {3, 4, 5});
   const Tensor o = einsum("i,j->ij", {&u, &v});
   EXPECT_EQ(o.shape(), (Shape{2, 3}));
-  expect_near_all(o, {3, 4, 5, 6, 8, 10}, 0);
+  expect_all_near_relative(o, {3, 4, 5, 6, 8, 10}, 0);
 }
 
 TEST(LinalgEinsum, BatchedWithEllipsisBroadcast) {
@@ -342,10 +281,10 @@ TEST(LinalgEinsum, BatchedWithEllipsisBroadcast) {
   const auto av = random_floats(24, 32), bv = random_floats(40, 33);
   Shape ws;
   const auto want = naive_matmul(av, as, bv, bs, ws);
-  const Tensor a = make(as, av), b = make(bs, bv);
+  const Tensor a = make_tensor(as, av), b = make_tensor(bs, bv);
   const Tensor y = einsum("...ij,...jk->...ik", {&a, &b});
   EXPECT_EQ(y.shape(), ws);
-  expect_near_all(y, want, 1e-6);
+  expect_all_near_relative(y, want, 1e-6);
   const Tensor yi = einsum("...ij,...jk", {&a, &b});
   EXPECT_EQ(yi.shape(), ws);
 }
@@ -353,35 +292,36 @@ TEST(LinalgEinsum, BatchedWithEllipsisBroadcast) {
 TEST(LinalgEinsum, GenericAndProductPathsAgreeWithNaive) {
   // Three operands (generic loop): (A B) C.
   const auto av = random_floats(6, 34), bv = random_floats(12, 35), cv = random_floats(8, 36);
-  const Tensor a = make<float>({2, 3}, av), b = make<float>({3, 4}, bv), c = make<float>({4, 2}, cv);
+  const Tensor a = make_tensor<float>({2, 3}, av), b = make_tensor<float>({3, 4}, bv),
+               c = make_tensor<float>({4, 2}, cv);
   Shape ws;
   const auto ab = naive_matmul(av, {2, 3}, bv, {3, 4}, ws);
   const std::vector<float> abf(ab.begin(), ab.end());
   const auto abc = naive_matmul(abf, {2, 4}, cv, {4, 2}, ws);
-  expect_near_all(einsum("ij,jk,kl->il", {&a, &b, &c}), abc, 1e-5);
+  expect_all_near_relative(einsum("ij,jk,kl->il", {&a, &b, &c}), abc, 1e-5);
   // Matrix-vector and a transposed output (product path), in float64.
   std::vector<double> ad(av.begin(), av.end()), bd(bv.begin(), bv.end());
-  const Tensor a64 = make<double>({2, 3}, ad), b64 = make<double>({3, 4}, bd);
+  const Tensor a64 = make_tensor<double>({2, 3}, ad), b64 = make_tensor<double>({3, 4}, bd);
   const Tensor ki = einsum("ij,jk->ki", {&a64, &b64});
   ASSERT_EQ(ki.shape(), (Shape{4, 2}));
   const auto ab64 = naive_matmul(av, {2, 3}, bv, {3, 4}, ws);
   for (int64_t i = 0; i < 2; ++i)
     for (int64_t k = 0; k < 4; ++k) EXPECT_NEAR(ki.data<double>()[k * 2 + i], ab64[static_cast<size_t>(i * 4 + k)], 1e-12);
-  const Tensor v = make<float>({3}, {1, -2, 0.5f});
+  const Tensor v = make_tensor<float>({3}, {1, -2, 0.5f});
   std::vector<double> mv(2, 0.0);
   for (size_t i = 0; i < 2; ++i)
     for (size_t j = 0; j < 3; ++j) mv[i] += static_cast<double>(av[i * 3 + j]) * v.data<float>()[j];
-  expect_near_all(einsum("ij,j->i", {&a, &v}), mv, 1e-6);
+  expect_all_near_relative(einsum("ij,j->i", {&a, &v}), mv, 1e-6);
   // Elementwise product, full contraction, and label broadcasting (size 1 against 3).
-  const Tensor a2 = make<float>({2, 3}, {1, 2, 3, 4, 5, 6});
-  const Tensor r = make<float>({1, 3}, {1, 10, 100});
-  expect_near_all(einsum("ij,ij->ij", {&a2, &a2}), {1, 4, 9, 16, 25, 36}, 0);
-  expect_near_all(einsum("ij,ij->", {&a2, &a2}), {91}, 0);
-  expect_near_all(einsum("ij,ij->ij", {&a2, &r}), {1, 20, 300, 4, 50, 600}, 0);
+  const Tensor a2 = make_tensor<float>({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor r = make_tensor<float>({1, 3}, {1, 10, 100});
+  expect_all_near_relative(einsum("ij,ij->ij", {&a2, &a2}), {1, 4, 9, 16, 25, 36}, 0);
+  expect_all_near_relative(einsum("ij,ij->", {&a2, &a2}), {91}, 0);
+  expect_all_near_relative(einsum("ij,ij->ij", {&a2, &r}), {1, 20, 300, 4, 50, 600}, 0);
   // Diagonal inside a two-operand product (generic): sum_i A[i,i] * x[i].
-  const Tensor sq = make<float>({2, 2}, {1, 2, 3, 4});
-  const Tensor x = make<float>({2}, {10, 100});
-  expect_near_all(einsum("ii,i->", {&sq, &x}), {410}, 0);
+  const Tensor sq = make_tensor<float>({2, 2}, {1, 2, 3, 4});
+  const Tensor x = make_tensor<float>({2}, {10, 100});
+  expect_all_near_relative(einsum("ii,i->", {&sq, &x}), {410}, 0);
   // Sum within one operand of a product (generic): out[k] = sum_{i,j} A[i,j] B[j,k].
   double col0 = 0;
   for (int64_t i = 0; i < 2; ++i) col0 += ab[static_cast<size_t>(i * 4)];
@@ -389,16 +329,20 @@ TEST(LinalgEinsum, GenericAndProductPathsAgreeWithNaive) {
 }
 
 TEST(LinalgEinsum, IntegersAndErrors) {
-  const Tensor a = make<int32_t>({2, 2}, {1, 2, 3, 4});
+  const Tensor a = make_tensor<int32_t>({2, 2}, {1, 2, 3, 4});
   const Tensor y = einsum("ij,jk->ik", {&a, &a});
   EXPECT_EQ(std::vector<int32_t>(y.data<int32_t>(), y.data<int32_t>() + 4),
             (std::vector<int32_t>{7, 10, 15, 22}));
-  const Tensor b = make<int32_t>({3, 2}, std::vector<int32_t>(6, 1));
-  expect_error(run(OpKind::kEinsum, {&a, &b}, {{"equation", attr_str("ij,jk->ik")}}), "size");
-  expect_error(run(OpKind::kEinsum, {&a}, {{"equation", attr_str("ij,jk->ik")}}), "operand terms");
-  expect_error(run(OpKind::kEinsum, {&a}, {{"equation", attr_str("ijk->i")}}), "does not match");
-  expect_error(run(OpKind::kEinsum, {&a}, {{"equation", attr_str("ij->iz")}}), "appears in no input");
-  expect_error(run(OpKind::kEinsum, {&a}, {{"equation", attr_str("i1->i")}}), "invalid character");
+  const Tensor b = make_tensor<int32_t>({3, 2}, std::vector<int32_t>(6, 1));
+  expect_error(run_op(OpKind::kEinsum, {&a, &b}, {{"equation", string_attr("ij,jk->ik")}}), "size");
+  expect_error(run_op(OpKind::kEinsum, {&a}, {{"equation", string_attr("ij,jk->ik")}}),
+               "operand terms");
+  expect_error(run_op(OpKind::kEinsum, {&a}, {{"equation", string_attr("ijk->i")}}),
+               "does not match");
+  expect_error(run_op(OpKind::kEinsum, {&a}, {{"equation", string_attr("ij->iz")}}),
+               "appears in no input");
+  expect_error(run_op(OpKind::kEinsum, {&a}, {{"equation", string_attr("i1->i")}}),
+               "invalid character");
 }
 
 // --- Conv -------------------------------------------------------------------------------------
@@ -471,11 +415,11 @@ std::vector<double> naive_conv(const ConvCase& cc, const std::vector<float>& x,
 
 ir::AttrMap conv_attrs(const ConvCase& cc) {
   ir::AttrMap at;
-  if (!cc.strides.empty()) at["strides"] = attr_ints(cc.strides);
-  if (!cc.dilations.empty()) at["dilations"] = attr_ints(cc.dilations);
-  if (!cc.pads.empty()) at["pads"] = attr_ints(cc.pads);
-  if (cc.group != 1) at["group"] = attr_int(cc.group);
-  if (!cc.auto_pad.empty()) at["auto_pad"] = attr_str(cc.auto_pad);
+  if (!cc.strides.empty()) at["strides"] = ints_attr(cc.strides);
+  if (!cc.dilations.empty()) at["dilations"] = ints_attr(cc.dilations);
+  if (!cc.pads.empty()) at["pads"] = ints_attr(cc.pads);
+  if (cc.group != 1) at["group"] = int_attr(cc.group);
+  if (!cc.auto_pad.empty()) at["auto_pad"] = string_attr(cc.auto_pad);
   return at;
 }
 
@@ -486,12 +430,15 @@ void check_conv(const ConvCase& cc, uint32_t seed) {
   const auto bv = cc.bias ? random_floats(static_cast<size_t>(cc.w[0]), seed + 2) : std::vector<float>{};
   Shape want_shape;
   const auto want = naive_conv(cc, xv, wv, bv, want_shape);
-  const Tensor x = make(cc.x, xv), w = make(cc.w, wv), b = make<float>({cc.w[0]}, bv.empty() ? std::vector<float>(static_cast<size_t>(cc.w[0]), 0) : bv);
+  const Tensor x = make_tensor(cc.x, xv), w = make_tensor(cc.w, wv),
+               b = make_tensor<float>(
+                   {cc.w[0]},
+                   bv.empty() ? std::vector<float>(static_cast<size_t>(cc.w[0]), 0) : bv);
   std::vector<const Tensor*> in = {&x, &w};
   if (cc.bias) in.push_back(&b);
   const Tensor y = run_ok(OpKind::kConv, in, conv_attrs(cc));
   EXPECT_EQ(y.shape(), want_shape) << "case seed " << seed;
-  expect_near_all(y, want, 1e-5);
+  expect_all_near_relative(y, want, 1e-5);
 }
 
 TEST(LinalgConv, MatchesDirectConvolution) {
@@ -523,9 +470,10 @@ TEST(LinalgConv, KernelShapeInferredAndHalfPrecision) {
   for (float v : bv) bh.push_back(Float16(v)), br.push_back(static_cast<float>(Float16(v)));
   Shape ws;
   const auto want = naive_conv(cc, xr, wr, br, ws);
-  const Tensor x = make(cc.x, xh), w = make(cc.w, wh), b = make<Float16>({2}, bh);
+  const Tensor x = make_tensor(cc.x, xh), w = make_tensor(cc.w, wh),
+               b = make_tensor<Float16>({2}, bh);
   auto at = conv_attrs(cc);
-  at["kernel_shape"] = attr_ints({3, 3});
+  at["kernel_shape"] = ints_attr({3, 3});
   const Tensor y = run_ok(OpKind::kConv, {&x, &w, &b}, at);
   ASSERT_EQ(y.shape(), ws);
   for (size_t i = 0; i < want.size(); ++i)
@@ -533,28 +481,30 @@ TEST(LinalgConv, KernelShapeInferredAndHalfPrecision) {
 }
 
 TEST(LinalgConv, RejectsMalformedModels) {
-  const Tensor x = make<float>({1, 4, 5, 5}, std::vector<float>(100, 1));
-  const Tensor w = make<float>({2, 4, 3, 3}, std::vector<float>(72, 1));
-  const Tensor w3 = make<float>({2, 4, 3}, std::vector<float>(24, 1));
-  const Tensor w_big = make<float>({2, 4, 7, 7}, std::vector<float>(392, 1));
-  const Tensor w_g = make<float>({3, 2, 3, 3}, std::vector<float>(54, 1));
-  const Tensor b3 = make<float>({3}, {1, 2, 3});
-  expect_error(run(OpKind::kConv, {&x, &w3}), "rank of X");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"group", attr_int(3)}}), "channels");
-  expect_error(run(OpKind::kConv, {&x, &w_g}, {{"group", attr_int(2)}}), "not divisible by group");
-  expect_error(run(OpKind::kConv, {&x, &w_big}), "more than the padded input");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"strides", attr_ints({0, 1})}}), "strides");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"strides", attr_ints({-1, 1})}}), "strides");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"dilations", attr_ints({1, 0})}}), "dilations");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"pads", attr_ints({-1, 0, 0, 0})}}), "pads");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"pads", attr_ints({1, 1, 1})}}), "pads");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"strides", attr_ints({1, 1, 1})}}), "strides");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"group", attr_int(0)}}), "group");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"auto_pad", attr_str("SAME")}}), "auto_pad");
-  expect_error(run(OpKind::kConv, {&x, &w}, {{"kernel_shape", attr_ints({2, 2})}}), "kernel_shape");
-  expect_error(run(OpKind::kConv, {&x, &w, &b3}), "bias has 3 elements");
-  const Tensor x2 = make<float>({4, 5}, std::vector<float>(20, 1));
-  expect_error(run(OpKind::kConv, {&x2, &w}), "rank >= 3");
+  const Tensor x = make_tensor<float>({1, 4, 5, 5}, std::vector<float>(100, 1));
+  const Tensor w = make_tensor<float>({2, 4, 3, 3}, std::vector<float>(72, 1));
+  const Tensor w3 = make_tensor<float>({2, 4, 3}, std::vector<float>(24, 1));
+  const Tensor w_big = make_tensor<float>({2, 4, 7, 7}, std::vector<float>(392, 1));
+  const Tensor w_g = make_tensor<float>({3, 2, 3, 3}, std::vector<float>(54, 1));
+  const Tensor b3 = make_tensor<float>({3}, {1, 2, 3});
+  expect_error(run_op(OpKind::kConv, {&x, &w3}), "rank of X");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"group", int_attr(3)}}), "channels");
+  expect_error(run_op(OpKind::kConv, {&x, &w_g}, {{"group", int_attr(2)}}),
+               "not divisible by group");
+  expect_error(run_op(OpKind::kConv, {&x, &w_big}), "more than the padded input");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"strides", ints_attr({0, 1})}}), "strides");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"strides", ints_attr({-1, 1})}}), "strides");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"dilations", ints_attr({1, 0})}}), "dilations");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"pads", ints_attr({-1, 0, 0, 0})}}), "pads");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"pads", ints_attr({1, 1, 1})}}), "pads");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"strides", ints_attr({1, 1, 1})}}), "strides");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"group", int_attr(0)}}), "group");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"auto_pad", string_attr("SAME")}}), "auto_pad");
+  expect_error(run_op(OpKind::kConv, {&x, &w}, {{"kernel_shape", ints_attr({2, 2})}}),
+               "kernel_shape");
+  expect_error(run_op(OpKind::kConv, {&x, &w, &b3}), "bias has 3 elements");
+  const Tensor x2 = make_tensor<float>({4, 5}, std::vector<float>(20, 1));
+  expect_error(run_op(OpKind::kConv, {&x2, &w}), "rank >= 3");
 }
 
 // --- ConvTranspose ----------------------------------------------------------------------------
@@ -640,18 +590,19 @@ void check_conv_transpose(const ConvTCase& cc, uint32_t seed) {
   const auto bv = random_floats(static_cast<size_t>(m), seed + 2);
   Shape want_shape;
   const auto want = naive_conv_transpose(cc, xv, wv, bv, want_shape);
-  const Tensor x = make(cc.x, xv), w = make(cc.w, wv), b = make<float>({m}, bv);
+  const Tensor x = make_tensor(cc.x, xv), w = make_tensor(cc.w, wv),
+               b = make_tensor<float>({m}, bv);
   ir::AttrMap at;
-  if (!cc.strides.empty()) at["strides"] = attr_ints(cc.strides);
-  if (!cc.dilations.empty()) at["dilations"] = attr_ints(cc.dilations);
-  if (!cc.pads.empty()) at["pads"] = attr_ints(cc.pads);
-  if (!cc.output_padding.empty()) at["output_padding"] = attr_ints(cc.output_padding);
-  if (!cc.output_shape.empty()) at["output_shape"] = attr_ints(cc.output_shape);
-  if (cc.group != 1) at["group"] = attr_int(cc.group);
-  if (!cc.auto_pad.empty()) at["auto_pad"] = attr_str(cc.auto_pad);
+  if (!cc.strides.empty()) at["strides"] = ints_attr(cc.strides);
+  if (!cc.dilations.empty()) at["dilations"] = ints_attr(cc.dilations);
+  if (!cc.pads.empty()) at["pads"] = ints_attr(cc.pads);
+  if (!cc.output_padding.empty()) at["output_padding"] = ints_attr(cc.output_padding);
+  if (!cc.output_shape.empty()) at["output_shape"] = ints_attr(cc.output_shape);
+  if (cc.group != 1) at["group"] = int_attr(cc.group);
+  if (!cc.auto_pad.empty()) at["auto_pad"] = string_attr(cc.auto_pad);
   const Tensor y = run_ok(OpKind::kConvTranspose, {&x, &w, &b}, at);
   EXPECT_EQ(y.shape(), want_shape) << "case seed " << seed;
-  expect_near_all(y, want, 1e-5);
+  expect_all_near_relative(y, want, 1e-5);
 }
 
 TEST(LinalgConvTranspose, MatchesScatterForm) {
@@ -667,36 +618,38 @@ TEST(LinalgConvTranspose, MatchesScatterForm) {
 }
 
 TEST(LinalgConvTranspose, RejectsMalformedModels) {
-  const Tensor x = make<float>({1, 3, 3, 3}, std::vector<float>(27, 1));
-  const Tensor w = make<float>({2, 2, 3, 3}, std::vector<float>(36, 1));
-  expect_error(run(OpKind::kConvTranspose, {&x, &w}), "expects 2");
-  const Tensor w3 = make<float>({3, 2, 3, 3}, std::vector<float>(54, 1));
-  expect_error(run(OpKind::kConvTranspose, {&x, &w3}, {{"group", attr_int(2)}}), "not divisible");
-  expect_error(run(OpKind::kConvTranspose, {&x, &w3}, {{"pads", attr_ints({4, 4, 4, 4})}}), "crop");
-  expect_error(run(OpKind::kConvTranspose, {&x, &w3}, {{"output_padding", attr_ints({-1, 0})}}),
+  const Tensor x = make_tensor<float>({1, 3, 3, 3}, std::vector<float>(27, 1));
+  const Tensor w = make_tensor<float>({2, 2, 3, 3}, std::vector<float>(36, 1));
+  expect_error(run_op(OpKind::kConvTranspose, {&x, &w}), "expects 2");
+  const Tensor w3 = make_tensor<float>({3, 2, 3, 3}, std::vector<float>(54, 1));
+  expect_error(run_op(OpKind::kConvTranspose, {&x, &w3}, {{"group", int_attr(2)}}),
+               "not divisible");
+  expect_error(run_op(OpKind::kConvTranspose, {&x, &w3}, {{"pads", ints_attr({4, 4, 4, 4})}}),
+               "crop");
+  expect_error(run_op(OpKind::kConvTranspose, {&x, &w3}, {{"output_padding", ints_attr({-1, 0})}}),
                "output_padding");
-  expect_error(run(OpKind::kConvTranspose, {&x, &w3}, {{"output_shape", attr_ints({5, 5, 5})}}),
+  expect_error(run_op(OpKind::kConvTranspose, {&x, &w3}, {{"output_shape", ints_attr({5, 5, 5})}}),
                "output_shape");
 }
 
 // --- Quantisation -----------------------------------------------------------------------------
 
 TEST(LinalgQuant, QuantizeRoundsHalfToEvenAndSaturates) {
-  const Tensor x = make<float>({9}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 300.0f, -300.0f,
+  const Tensor x = make_tensor<float>({9}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 300.0f, -300.0f,
                                      std::numeric_limits<float>::quiet_NaN(), 2.4f});
-  const Tensor s = make<float>({}, {1.0f});
-  const Tensor zu = make<uint8_t>({}, {10});
+  const Tensor s = make_tensor<float>({}, {1.0f});
+  const Tensor zu = make_tensor<uint8_t>({}, {10});
   const Tensor yu = run_ok(OpKind::kQuantizeLinear, {&x, &s, &zu});
   ASSERT_EQ(yu.dtype(), DType::kU8);
   // rint: 0, 2, 2, -0, -2 (+10); 300 -> 255, -300 -> 0; NaN -> 0 (the minimum, as ORT); 2 + 10.
   EXPECT_EQ(std::vector<uint8_t>(yu.data<uint8_t>(), yu.data<uint8_t>() + 9),
             (std::vector<uint8_t>{10, 12, 12, 10, 8, 255, 0, 0, 12}));
-  const Tensor zi = make<int8_t>({}, {-1});
+  const Tensor zi = make_tensor<int8_t>({}, {-1});
   const Tensor yi = run_ok(OpKind::kQuantizeLinear, {&x, &s, &zi});
   EXPECT_EQ(std::vector<int8_t>(yi.data<int8_t>(), yi.data<int8_t>() + 9),
             (std::vector<int8_t>{-1, 1, 1, -1, -3, 127, -128, -128, 1}));
   // No zero point: uint8 with zero point 0.
-  const Tensor s2 = make<float>({}, {0.5f});
+  const Tensor s2 = make_tensor<float>({}, {0.5f});
   const Tensor y0 = run_ok(OpKind::kQuantizeLinear, {&x, &s2});
   EXPECT_EQ(y0.dtype(), DType::kU8);
   EXPECT_EQ(y0.data<uint8_t>()[2], 5);  // 2.5 / 0.5 = 5
@@ -706,10 +659,10 @@ TEST(LinalgQuant, PerAxis) {
   // x [2, 3, 2], axis 1: scale[c], zero_point[c].
   std::vector<float> xv(12);
   for (size_t i = 0; i < 12; ++i) xv[i] = static_cast<float>(i) - 4.0f;
-  const Tensor x = make<float>({2, 3, 2}, xv);
-  const Tensor s = make<float>({3}, {1.0f, 2.0f, 4.0f});
-  const Tensor z = make<int8_t>({3}, {0, 1, -2});
-  const Tensor y = run_ok(OpKind::kQuantizeLinear, {&x, &s, &z}, {{"axis", attr_int(1)}});
+  const Tensor x = make_tensor<float>({2, 3, 2}, xv);
+  const Tensor s = make_tensor<float>({3}, {1.0f, 2.0f, 4.0f});
+  const Tensor z = make_tensor<int8_t>({3}, {0, 1, -2});
+  const Tensor y = run_ok(OpKind::kQuantizeLinear, {&x, &s, &z}, {{"axis", int_attr(1)}});
   std::vector<int8_t> want(12);
   for (int64_t i = 0; i < 12; ++i) {
     const int64_t c = (i / 2) % 3;
@@ -719,7 +672,7 @@ TEST(LinalgQuant, PerAxis) {
   }
   EXPECT_EQ(std::vector<int8_t>(y.data<int8_t>(), y.data<int8_t>() + 12), want);
   // Dequantize back with the same parameters, and a negative axis.
-  const Tensor d = run_ok(OpKind::kDequantizeLinear, {&y, &s, &z}, {{"axis", attr_int(-2)}});
+  const Tensor d = run_ok(OpKind::kDequantizeLinear, {&y, &s, &z}, {{"axis", int_attr(-2)}});
   for (int64_t i = 0; i < 12; ++i) {
     const int64_t c = (i / 2) % 3;
     const double sc[] = {1, 2, 4};
@@ -729,49 +682,50 @@ TEST(LinalgQuant, PerAxis) {
 }
 
 TEST(LinalgQuant, DequantizeTypes) {
-  const Tensor x = make<int32_t>({3}, {-7, 0, 1 << 20});
-  const Tensor s = make<float>({}, {0.5f});
-  expect_near_all(run_ok(OpKind::kDequantizeLinear, {&x, &s}), {-3.5, 0, 524288}, 0);
-  const Tensor zbad = make<int32_t>({}, {3});
-  expect_error(run(OpKind::kDequantizeLinear, {&x, &s, &zbad}), "zero point of 0");
-  const Tensor xu = make<uint8_t>({2}, {0, 255});
-  const Tensor zu = make<uint8_t>({}, {128});
-  const Tensor sh = make<Float16>({}, {Float16(0.25f)});
+  const Tensor x = make_tensor<int32_t>({3}, {-7, 0, 1 << 20});
+  const Tensor s = make_tensor<float>({}, {0.5f});
+  expect_all_near_relative(run_ok(OpKind::kDequantizeLinear, {&x, &s}), {-3.5, 0, 524288}, 0);
+  const Tensor zbad = make_tensor<int32_t>({}, {3});
+  expect_error(run_op(OpKind::kDequantizeLinear, {&x, &s, &zbad}), "zero point of 0");
+  const Tensor xu = make_tensor<uint8_t>({2}, {0, 255});
+  const Tensor zu = make_tensor<uint8_t>({}, {128});
+  const Tensor sh = make_tensor<Float16>({}, {Float16(0.25f)});
   const Tensor yh = run_ok(OpKind::kDequantizeLinear, {&xu, &sh, &zu});
   EXPECT_EQ(yh.dtype(), DType::kF16);
-  expect_near_all(yh, {-32, 31.75}, 0);
+  expect_all_near_relative(yh, {-32, 31.75}, 0);
 }
 
 TEST(LinalgQuant, RejectsBadParameters) {
-  const Tensor x = make<float>({2, 3}, std::vector<float>(6, 1));
-  const Tensor s0 = make<float>({}, {0.0f});
-  const Tensor snan = make<float>({}, {std::numeric_limits<float>::quiet_NaN()});
-  const Tensor s1 = make<float>({}, {1.0f});
-  const Tensor s4 = make<float>({4}, {1, 1, 1, 1});
-  const Tensor s3 = make<float>({3}, {1, 1, 1});
-  const Tensor s2d = make<float>({1, 3}, {1, 1, 1});
-  const Tensor z32 = make<int32_t>({}, {0});
-  const Tensor z2 = make<uint8_t>({2}, {0, 0});
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s0}), "non-zero");
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &snan}), "finite");
-  expect_error(run(OpKind::kDequantizeLinear, {&x, &snan}), "type");  // float x
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s4}), "3 elements");  // axis 1 has 3
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s2d}), "scalar");
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s1, &z32}), "type");
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s3, &z2}), "zero point");
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s3}, {{"axis", attr_int(2)}}), "axis");
-  expect_error(run(OpKind::kQuantizeLinear, {&x, &s3}, {}, 10), "scalar");  // no per-axis before 13
-  const Tensor xu = make<uint8_t>({2}, {1, 2});
-  const Tensor snan_ok_shape = make<float>({}, {std::numeric_limits<float>::infinity()});
-  expect_error(run(OpKind::kDequantizeLinear, {&xu, &snan_ok_shape}), "finite");
+  const Tensor x = make_tensor<float>({2, 3}, std::vector<float>(6, 1));
+  const Tensor s0 = make_tensor<float>({}, {0.0f});
+  const Tensor snan = make_tensor<float>({}, {std::numeric_limits<float>::quiet_NaN()});
+  const Tensor s1 = make_tensor<float>({}, {1.0f});
+  const Tensor s4 = make_tensor<float>({4}, {1, 1, 1, 1});
+  const Tensor s3 = make_tensor<float>({3}, {1, 1, 1});
+  const Tensor s2d = make_tensor<float>({1, 3}, {1, 1, 1});
+  const Tensor z32 = make_tensor<int32_t>({}, {0});
+  const Tensor z2 = make_tensor<uint8_t>({2}, {0, 0});
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s0}), "non-zero");
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &snan}), "finite");
+  expect_error(run_op(OpKind::kDequantizeLinear, {&x, &snan}), "type");  // float x
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s4}), "3 elements");  // axis 1 has 3
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s2d}), "scalar");
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s1, &z32}), "type");
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s3, &z2}), "zero point");
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s3}, {{"axis", int_attr(2)}}), "axis");
+  // No per-axis quantisation before opset 13.
+  expect_error(run_op(OpKind::kQuantizeLinear, {&x, &s3}, {}, 10), "scalar");
+  const Tensor xu = make_tensor<uint8_t>({2}, {1, 2});
+  const Tensor snan_ok_shape = make_tensor<float>({}, {std::numeric_limits<float>::infinity()});
+  expect_error(run_op(OpKind::kDequantizeLinear, {&xu, &snan_ok_shape}), "finite");
 }
 
 TEST(LinalgQuant, DynamicQuantizeLinear) {
   // ONNX reference formulas (op_dynamic_quantize_linear.py), evaluated by hand:
   // x = [-1, 0, 1.5, 3]: min -1, max 3, scale 4/255, zp = rint(0 + 1/(4/255)) = rint(63.75) = 64,
   // y = clip(rint(x / scale) + 64) = [0 (rint(-63.75)=-64), 64, 160 (rint(95.625)=96), 255 (191.25->191+64)].
-  const Tensor x = make<float>({4}, {-1.0f, 0.0f, 1.5f, 3.0f});
-  auto r = run(OpKind::kDynamicQuantizeLinear, {&x}, {}, 17, 3);
+  const Tensor x = make_tensor<float>({4}, {-1.0f, 0.0f, 1.5f, 3.0f});
+  auto r = run_op_outputs(OpKind::kDynamicQuantizeLinear, {&x}, {}, 17, 3);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const auto& out = r.value();
   EXPECT_FLOAT_EQ(out[1].data<float>()[0], 4.0f / 255.0f);
@@ -779,8 +733,8 @@ TEST(LinalgQuant, DynamicQuantizeLinear) {
   EXPECT_EQ(std::vector<uint8_t>(out[0].data<uint8_t>(), out[0].data<uint8_t>() + 4),
             (std::vector<uint8_t>{0, 64, 160, 255}));
   // All zeros: range 0 -> scale 1/255 (reference), zero point 0.
-  const Tensor z = make<float>({2}, {0.0f, 0.0f});
-  auto rz = run(OpKind::kDynamicQuantizeLinear, {&z}, {}, 17, 3);
+  const Tensor z = make_tensor<float>({2}, {0.0f, 0.0f});
+  auto rz = run_op_outputs(OpKind::kDynamicQuantizeLinear, {&z}, {}, 17, 3);
   ASSERT_TRUE(rz.is_ok());
   EXPECT_FLOAT_EQ(rz.value()[1].data<float>()[0], 1.0f / 255.0f);
   EXPECT_EQ(rz.value()[2].data<uint8_t>()[0], 0);
@@ -792,7 +746,8 @@ TEST(LinalgQuant, MatMulIntegerWithZeroPoints) {
   const auto bv = random_ints<int8_t>(20, 301, -128, 127);
   const std::vector<uint8_t> az = {3, 200, 17};           // per row (M = 3)
   const std::vector<int8_t> bz = {-5, 0, 7, 127, -128};   // per column (N = 5)
-  const Tensor a = make(as, av), b = make(bs, bv), ta = make<uint8_t>({3}, az), tb = make<int8_t>({5}, bz);
+  const Tensor a = make_tensor(as, av), b = make_tensor(bs, bv), ta = make_tensor<uint8_t>({3}, az),
+               tb = make_tensor<int8_t>({5}, bz);
   const Tensor y = run_ok(OpKind::kMatMulInteger, {&a, &b, &ta, &tb});
   ASSERT_EQ(y.shape(), (Shape{2, 3, 5}));
   for (int64_t bt = 0; bt < 2; ++bt)
@@ -804,8 +759,8 @@ TEST(LinalgQuant, MatMulIntegerWithZeroPoints) {
                (int64_t{bv[static_cast<size_t>(p * 5 + j)]} - bz[static_cast<size_t>(j)]);
         EXPECT_EQ(y.data<int32_t>()[bt * 15 + i * 5 + j], s);
       }
-  const Tensor bad = make<uint8_t>({2}, {1, 2});
-  expect_error(run(OpKind::kMatMulInteger, {&a, &b, &bad}), "a_zero_point");
+  const Tensor bad = make_tensor<uint8_t>({2}, {1, 2});
+  expect_error(run_op(OpKind::kMatMulInteger, {&a, &b, &bad}), "a_zero_point");
 }
 
 TEST(LinalgQuant, ConvIntegerAndQLinearConv) {
@@ -821,8 +776,8 @@ TEST(LinalgQuant, ConvIntegerAndQLinearConv) {
   for (size_t i = 0; i < wv.size(); ++i) wf.push_back(static_cast<float>(wv[i]) - wz[i / 18]);
   Shape ws;
   const auto want = naive_conv(cc, xf, wf, {}, ws);
-  const Tensor x = make(cc.x, xv), w = make(cc.w, wv), txz = make<uint8_t>({}, {xz}),
-               twz = make<uint8_t>({3}, wz);
+  const Tensor x = make_tensor(cc.x, xv), w = make_tensor(cc.w, wv),
+               txz = make_tensor<uint8_t>({}, {xz}), twz = make_tensor<uint8_t>({3}, wz);
   const Tensor y = run_ok(OpKind::kConvInteger, {&x, &w, &txz, &twz}, conv_attrs(cc));
   ASSERT_EQ(y.shape(), ws);
   ASSERT_EQ(y.dtype(), DType::kI32);
@@ -834,9 +789,9 @@ TEST(LinalgQuant, ConvIntegerAndQLinearConv) {
   const std::vector<float> w_scale = {0.01f, 0.003f, 0.02f};
   const std::vector<int32_t> bias = {100, -2000, 7};
   const uint8_t y_zp = 90;
-  const Tensor txs = make<float>({}, {x_scale}), tws = make<float>({3}, w_scale),
-               tys = make<float>({}, {y_scale}), tyz = make<uint8_t>({}, {y_zp}),
-               tb = make<int32_t>({3}, bias);
+  const Tensor txs = make_tensor<float>({}, {x_scale}), tws = make_tensor<float>({3}, w_scale),
+               tys = make_tensor<float>({}, {y_scale}), tyz = make_tensor<uint8_t>({}, {y_zp}),
+               tb = make_tensor<int32_t>({3}, bias);
   const Tensor q = run_ok(OpKind::kQLinearConv, {&x, &txs, &txz, &w, &tws, &twz, &tys, &tyz, &tb},
                           conv_attrs(cc));
   ASSERT_EQ(q.dtype(), DType::kU8);
@@ -852,10 +807,10 @@ TEST(LinalgQuant, ConvIntegerAndQLinearConv) {
 TEST(LinalgQuant, QLinearMatMul) {
   const auto av = random_ints<int8_t>(6, 500, -128, 127);
   const auto bv = random_ints<int8_t>(6, 501, -128, 127);
-  const Tensor a = make<int8_t>({2, 3}, av), b = make<int8_t>({3, 2}, bv);
-  const Tensor as = make<float>({}, {0.05f}), az = make<int8_t>({}, {3});
-  const Tensor bs = make<float>({2}, {0.02f, 0.07f}), bz = make<int8_t>({2}, {-1, 4});
-  const Tensor ys = make<float>({}, {0.1f}), yz = make<int8_t>({}, {-10});
+  const Tensor a = make_tensor<int8_t>({2, 3}, av), b = make_tensor<int8_t>({3, 2}, bv);
+  const Tensor as = make_tensor<float>({}, {0.05f}), az = make_tensor<int8_t>({}, {3});
+  const Tensor bs = make_tensor<float>({2}, {0.02f, 0.07f}), bz = make_tensor<int8_t>({2}, {-1, 4});
+  const Tensor ys = make_tensor<float>({}, {0.1f}), yz = make_tensor<int8_t>({}, {-10});
   const Tensor y = run_ok(OpKind::kQLinearMatMul, {&a, &as, &az, &b, &bs, &bz, &ys, &yz});
   ASSERT_EQ(y.dtype(), DType::kI8);
   const float bsv[] = {0.02f, 0.07f};
@@ -869,9 +824,9 @@ TEST(LinalgQuant, QLinearMatMul) {
       const double v = std::nearbyint(static_cast<double>(acc) * mult) - 10;
       EXPECT_EQ(y.data<int8_t>()[i * 2 + j], static_cast<int8_t>(std::clamp(v, -128.0, 127.0)));
     }
-  const Tensor ys0 = make<float>({}, {0.0f});
-  expect_error(run(OpKind::kQLinearMatMul, {&a, &as, &az, &b, &bs, &bz, &ys0, &yz}), "non-zero");
+  const Tensor ys0 = make_tensor<float>({}, {0.0f});
+  expect_error(run_op(OpKind::kQLinearMatMul, {&a, &as, &az, &b, &bs, &bz, &ys0, &yz}), "non-zero");
 }
 
 }  // namespace
-}  // namespace sf
+}  // namespace sf::test

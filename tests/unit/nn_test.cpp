@@ -8,62 +8,14 @@
 #include <limits>
 
 #include "ir/op_schema.hpp"
+#include "op_test_util.hpp"
 #include "runtime/session.hpp"
 
-namespace sf {
+namespace sf::test {
 namespace {
 
-using ir::Attribute;
 using ir::Node;
 using ir::OpKind;
-
-Attribute attr_i(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-Attribute attr_f(float v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-Attribute attr_s(const std::string& v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kString;
-  a.s = v;
-  return a;
-}
-Attribute attr_ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-Node make_node(OpKind op, int opset, size_t n_in, size_t n_out, ir::AttrMap attrs = {}) {
-  Node n;
-  n.name = "n1";
-  n.op = op;
-  n.opset = opset;
-  for (size_t i = 0; i < n_in; ++i) n.inputs.push_back(static_cast<ir::ValueId>(i));
-  for (size_t i = 0; i < n_out; ++i) n.outputs.push_back(static_cast<ir::ValueId>(n_in + i));
-  n.raw_attrs = std::move(attrs);
-  return n;
-}
-
-// Parses and runs `n` on `in` (nullptr for an omitted input).
-Result<std::vector<Tensor>> run(Node& n, const std::vector<const Tensor*>& in) {
-  SF_TRY(ir::parse_node(n));
-  return rt::run_node(n, in, MemoryLimit::kDefaultBytes);
-}
-
-// Status of parse + run, for the error tests.
-Status run_status(Node n, const std::vector<const Tensor*>& in) {
-  auto r = run(n, in);
-  return r.is_ok() ? Status::ok() : r.status();
-}
 
 template <typename T>
 Tensor make(const Shape& s, const std::vector<double>& v) {
@@ -90,12 +42,6 @@ std::vector<double> values(int64_t n, uint32_t seed = 1) {
 }
 
 double at(const Tensor& t, int64_t i) { return t.double_at(i); }
-
-void expect_near_all(const Tensor& got, const std::vector<double>& want, double tol) {
-  ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size()));
-  for (int64_t i = 0; i < got.numel(); ++i)
-    EXPECT_NEAR(at(got, i), want[static_cast<size_t>(i)], tol) << "element " << i;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Naive 2-D pooling: pads the input explicitly (NaN marks padding) and enumerates every window.
@@ -157,15 +103,15 @@ TEST(NnPool, MaxPool2dMatchesNaiveWithIndices) {
   const Tensor x = make<float>(xs, xv);
   for (int64_t dil : {1, 2}) {
     Node n = make_node(OpKind::kMaxPool, 12, 1, 2,
-                       {{"kernel_shape", attr_ints({3, 3})},
-                        {"strides", attr_ints({2, 2})},
-                        {"dilations", attr_ints({dil, dil})},
-                        {"pads", attr_ints({1, 2, 2, 1})}});
-    auto r = run(n, {&x});
+                       {{"kernel_shape", ints_attr({3, 3})},
+                        {"strides", ints_attr({2, 2})},
+                        {"dilations", ints_attr({dil, dil})},
+                        {"pads", ints_attr({1, 2, 2, 1})}});
+    auto r = parse_and_run(n, {&x});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
     const Naive2d want = naive_pool2d(xv, 6, 9, 8, 3, 2, dil, 1, 2, 2, 1, Mode::kMax);
     EXPECT_EQ((*r)[0].shape(), (Shape{2, 3, want.oh, want.ow}));
-    expect_near_all((*r)[0], want.y, 1e-6);
+    expect_all_near((*r)[0], want.y, 1e-6);
     for (size_t i = 0; i < want.idx.size(); ++i)
       EXPECT_EQ((*r)[1].data<int64_t>()[i], want.idx[i]) << "index " << i;
   }
@@ -176,8 +122,8 @@ TEST(NnPool, MaxPoolColumnMajorIndices) {
   // storage_order=1 index = h + w * H: 1+3=4, 1+6=7, 2+3=5, 2+6=8.
   const Tensor x = make<float>({1, 1, 3, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8});
   Node n = make_node(OpKind::kMaxPool, 12, 1, 2,
-                     {{"kernel_shape", attr_ints({2, 2})}, {"storage_order", attr_i(1)}});
-  auto r = run(n, {&x});
+                     {{"kernel_shape", ints_attr({2, 2})}, {"storage_order", int_attr(1)}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const int64_t* idx = (*r)[1].data<int64_t>();
   EXPECT_EQ(idx[0], 4);
@@ -188,8 +134,8 @@ TEST(NnPool, MaxPoolColumnMajorIndices) {
 
 TEST(NnPool, MaxPoolUint8AndDouble1d3d) {
   const Tensor u = make<uint8_t>({1, 1, 5}, {3, 250, 7, 9, 1});
-  Node n = make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", attr_ints({2})}});
-  auto r = run(n, {&u});
+  Node n = make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", ints_attr({2})}});
+  auto r = parse_and_run(n, {&u});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const uint8_t* y = (*r)[0].data<uint8_t>();
   EXPECT_EQ(y[0], 250);
@@ -199,8 +145,8 @@ TEST(NnPool, MaxPoolUint8AndDouble1d3d) {
 
   // 3-D: 1x1x2x2x2 values 0..7, kernel 2 -> the single max 7.
   const Tensor d = make<double>({1, 1, 2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7});
-  Node n3 = make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", attr_ints({2, 2, 2})}});
-  auto r3 = run(n3, {&d});
+  Node n3 = make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", ints_attr({2, 2, 2})}});
+  auto r3 = parse_and_run(n3, {&d});
   ASSERT_TRUE(r3.is_ok()) << r3.status().to_string();
   EXPECT_EQ((*r3)[0].shape(), (Shape{1, 1, 1, 1, 1}));
   EXPECT_EQ((*r3)[0].data<double>()[0], 7.0);
@@ -208,8 +154,8 @@ TEST(NnPool, MaxPoolUint8AndDouble1d3d) {
 
 TEST(NnPool, MaxPoolPropagatesNaN) {
   const Tensor x = make<float>({1, 1, 4}, {1, NAN, 3, 2});
-  Node n = make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", attr_ints({2})}});
-  auto r = run(n, {&x});
+  Node n = make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", ints_attr({2})}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok());
   EXPECT_TRUE(std::isnan((*r)[0].data<float>()[0]));
   EXPECT_TRUE(std::isnan((*r)[0].data<float>()[1]));
@@ -221,11 +167,11 @@ TEST(NnPool, AveragePoolBothPadCountsMatchNaive) {
   const Tensor x = make<float>({1, 2, 7, 6}, xv);
   for (int include : {0, 1}) {
     Node n = make_node(OpKind::kAveragePool, 11, 1, 1,
-                       {{"kernel_shape", attr_ints({3, 3})},
-                        {"strides", attr_ints({2, 1})},
-                        {"pads", attr_ints({2, 1, 1, 2})},
-                        {"count_include_pad", attr_i(include)}});
-    auto r = run(n, {&x});
+                       {{"kernel_shape", ints_attr({3, 3})},
+                        {"strides", ints_attr({2, 1})},
+                        {"pads", ints_attr({2, 1, 1, 2})},
+                        {"count_include_pad", int_attr(include)}});
+    auto r = parse_and_run(n, {&x});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
     // The naive helper takes one stride; run rows with stride 2 by picking every other row of
     // the stride-1 result.
@@ -237,7 +183,7 @@ TEST(NnPool, AveragePoolBothPadCountsMatchNaive) {
         for (int64_t j = 0; j < s1.ow; ++j)
           want.push_back(s1.y[static_cast<size_t>((c * s1.oh + i) * s1.ow + j)]);
     EXPECT_EQ((*r)[0].shape(), (Shape{1, 2, (s1.oh + 1) / 2, s1.ow}));
-    expect_near_all((*r)[0], want, 1e-5);
+    expect_all_near((*r)[0], want, 1e-5);
   }
 }
 
@@ -246,23 +192,23 @@ TEST(NnPool, CeilModeDropsWindowStartingInPadding) {
   // but the third window would start at 6 >= 5 + 0, so ONNX Runtime gives 2 outputs: [2, 5].
   const Tensor x = make<float>({1, 1, 5}, {1, 2, 3, 4, 5});
   Node n = make_node(OpKind::kMaxPool, 12, 1, 1,
-                     {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({3})},
-                      {"pads", attr_ints({0, 1})}, {"ceil_mode", attr_i(1)}});
-  auto r = run(n, {&x});
+                     {{"kernel_shape", ints_attr({2})}, {"strides", ints_attr({3})},
+                      {"pads", ints_attr({0, 1})}, {"ceil_mode", int_attr(1)}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{1, 1, 2}));
-  expect_near_all((*r)[0], {2, 5}, 0);
+  expect_all_near((*r)[0], {2, 5}, 0);
 
   // AveragePool, x = 1..4, kernel 3, stride 2, pads (1, 1), ceil_mode, count_include_pad:
   // ONNX Runtime gives [1, 3, 1.3333334] (divisor = kernel size even past the end pad).
   const Tensor x4 = make<float>({1, 1, 4}, {1, 2, 3, 4});
   Node a = make_node(OpKind::kAveragePool, 11, 1, 1,
-                     {{"kernel_shape", attr_ints({3})}, {"strides", attr_ints({2})},
-                      {"pads", attr_ints({1, 1})}, {"ceil_mode", attr_i(1)},
-                      {"count_include_pad", attr_i(1)}});
-  auto ra = run(a, {&x4});
+                     {{"kernel_shape", ints_attr({3})}, {"strides", ints_attr({2})},
+                      {"pads", ints_attr({1, 1})}, {"ceil_mode", int_attr(1)},
+                      {"count_include_pad", int_attr(1)}});
+  auto ra = parse_and_run(a, {&x4});
   ASSERT_TRUE(ra.is_ok()) << ra.status().to_string();
-  expect_near_all((*ra)[0], {1, 3, 4.0 / 3}, 1e-6);
+  expect_all_near((*ra)[0], {1, 3, 4.0 / 3}, 1e-6);
 }
 
 TEST(NnPool, SamePaddingPutsOddPadAtTheRightEnd) {
@@ -270,41 +216,41 @@ TEST(NnPool, SamePaddingPutsOddPadAtTheRightEnd) {
   // (1,2),(2,3),(3,4),(4,5),(5) = [2,3,4,5,5]; SAME_LOWER pads the start -> [1,2,3,4,5].
   const Tensor x = make<float>({1, 1, 5}, {1, 2, 3, 4, 5});
   Node up = make_node(OpKind::kMaxPool, 12, 1, 1,
-                      {{"kernel_shape", attr_ints({2})}, {"auto_pad", attr_s("SAME_UPPER")}});
+                      {{"kernel_shape", ints_attr({2})}, {"auto_pad", string_attr("SAME_UPPER")}});
   Node lo = make_node(OpKind::kMaxPool, 12, 1, 1,
-                      {{"kernel_shape", attr_ints({2})}, {"auto_pad", attr_s("SAME_LOWER")}});
-  auto ru = run(up, {&x});
-  auto rl = run(lo, {&x});
+                      {{"kernel_shape", ints_attr({2})}, {"auto_pad", string_attr("SAME_LOWER")}});
+  auto ru = parse_and_run(up, {&x});
+  auto rl = parse_and_run(lo, {&x});
   ASSERT_TRUE(ru.is_ok() && rl.is_ok());
-  expect_near_all((*ru)[0], {2, 3, 4, 5, 5}, 0);
-  expect_near_all((*rl)[0], {1, 2, 3, 4, 5}, 0);
+  expect_all_near((*ru)[0], {2, 3, 4, 5, 5}, 0);
+  expect_all_near((*rl)[0], {1, 2, 3, 4, 5}, 0);
   // VALID with stride 2: windows (1,2), (3,4) -> [2, 4].
   Node va = make_node(OpKind::kMaxPool, 12, 1, 1,
-                      {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})},
-                       {"auto_pad", attr_s("VALID")}});
-  auto rv = run(va, {&x});
+                      {{"kernel_shape", ints_attr({2})}, {"strides", ints_attr({2})},
+                       {"auto_pad", string_attr("VALID")}});
+  auto rv = parse_and_run(va, {&x});
   ASSERT_TRUE(rv.is_ok());
-  expect_near_all((*rv)[0], {2, 4}, 0);
+  expect_all_near((*rv)[0], {2, 4}, 0);
 }
 
 TEST(NnPool, LpPoolMatchesNaive) {
   const auto xv = values(1 * 2 * 5 * 5, 3);
   const Tensor x = make<float>({1, 2, 5, 5}, xv);
   Node n = make_node(OpKind::kLpPool, 11, 1, 1,
-                     {{"kernel_shape", attr_ints({2, 2})}, {"pads", attr_ints({1, 1, 0, 0})},
-                      {"p", attr_i(2)}});
-  auto r = run(n, {&x});
+                     {{"kernel_shape", ints_attr({2, 2})}, {"pads", ints_attr({1, 1, 0, 0})},
+                      {"p", int_attr(2)}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const Naive2d want = naive_pool2d(xv, 2, 5, 5, 2, 1, 1, 1, 1, 0, 0, Mode::kL2);
-  expect_near_all((*r)[0], want.y, 1e-5);
+  expect_all_near((*r)[0], want.y, 1e-5);
   // p = 1: sum of |x| over (−1, 2), (3, −4) -> 3, 7.
   const Tensor x1 = make<float>({1, 1, 4}, {-1, 2, 3, -4});
   Node n1 = make_node(OpKind::kLpPool, 11, 1, 1,
-                      {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})},
-                       {"p", attr_i(1)}});
-  auto r1 = run(n1, {&x1});
+                      {{"kernel_shape", ints_attr({2})}, {"strides", ints_attr({2})},
+                       {"p", int_attr(1)}});
+  auto r1 = parse_and_run(n1, {&x1});
   ASSERT_TRUE(r1.is_ok());
-  expect_near_all((*r1)[0], {3, 7}, 1e-6);
+  expect_all_near((*r1)[0], {3, 7}, 1e-6);
 }
 
 TEST(NnPool, GlobalPools) {
@@ -313,30 +259,30 @@ TEST(NnPool, GlobalPools) {
   Node mx = make_node(OpKind::kGlobalMaxPool, 1, 1, 1);
   Node av = make_node(OpKind::kGlobalAveragePool, 1, 1, 1);
   Node lp = make_node(OpKind::kGlobalLpPool, 2, 1, 1);
-  auto a = run(mx, {&x});
-  auto b = run(av, {&x});
-  auto c = run(lp, {&x});
+  auto a = parse_and_run(mx, {&x});
+  auto b = parse_and_run(av, {&x});
+  auto c = parse_and_run(lp, {&x});
   ASSERT_TRUE(a.is_ok() && b.is_ok() && c.is_ok());
   EXPECT_EQ((*a)[0].shape(), (Shape{1, 2, 1, 1}));
-  expect_near_all((*a)[0], {4, -1}, 0);
-  expect_near_all((*b)[0], {2.5, -3}, 1e-6);
-  expect_near_all((*c)[0], {std::sqrt(30.0), std::sqrt(50.0)}, 1e-5);
+  expect_all_near((*a)[0], {4, -1}, 0);
+  expect_all_near((*b)[0], {2.5, -3}, 1e-6);
+  expect_all_near((*c)[0], {std::sqrt(30.0), std::sqrt(50.0)}, 1e-5);
   // Float16 through the same path.
   const Tensor h = make<Float16>({1, 1, 2, 2}, {1, 2, 3, 6});
   Node av2 = make_node(OpKind::kGlobalAveragePool, 1, 1, 1);
-  auto rh = run(av2, {&h});
+  auto rh = parse_and_run(av2, {&h});
   ASSERT_TRUE(rh.is_ok());
   EXPECT_EQ(static_cast<float>((*rh)[0].data<Float16>()[0]), 3.0f);
 }
 
 TEST(NnPool, ZeroSizedBatch) {
   const Tensor x = Tensor::make(DType::kF32, {0, 3, 4, 4}).value();
-  Node n = make_node(OpKind::kMaxPool, 12, 1, 2, {{"kernel_shape", attr_ints({2, 2})}});
-  auto r = run(n, {&x});
+  Node n = make_node(OpKind::kMaxPool, 12, 1, 2, {{"kernel_shape", ints_attr({2, 2})}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{0, 3, 3, 3}));
   Node g = make_node(OpKind::kGlobalAveragePool, 1, 1, 1);
-  auto rg = run(g, {&x});
+  auto rg = parse_and_run(g, {&x});
   ASSERT_TRUE(rg.is_ok());
   EXPECT_EQ((*rg)[0].shape(), (Shape{0, 3, 1, 1}));
 }
@@ -349,13 +295,13 @@ TEST(NnPool, MaxUnpoolInvertsMaxPool) {
   for (int i = 0; i < 25; ++i) xv[static_cast<size_t>(i)] = (i * 7) % 25;
   const Tensor x = make<float>({1, 1, 5, 5}, xv);
   Node mp = make_node(OpKind::kMaxPool, 12, 1, 2,
-                      {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
-  auto pooled = run(mp, {&x});
+                      {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
+  auto pooled = parse_and_run(mp, {&x});
   ASSERT_TRUE(pooled.is_ok());
   const Tensor shape = make<int64_t>({4}, {1, 1, 5, 5});
   Node up = make_node(OpKind::kMaxUnpool, 11, 3, 1,
-                      {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
-  auto r = run(up, {&(*pooled)[0], &(*pooled)[1], &shape});
+                      {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
+  auto r = parse_and_run(up, {&(*pooled)[0], &(*pooled)[1], &shape});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const Tensor& y = (*r)[0];
   ASSERT_EQ(y.shape(), (Shape{1, 1, 5, 5}));
@@ -368,10 +314,10 @@ TEST(NnPool, MaxUnpoolInvertsMaxPool) {
   EXPECT_EQ(nonzero, 4);
   // Without output_shape: (2-1)*2 + 2 = 4 per dim.
   Node up2 = make_node(OpKind::kMaxUnpool, 11, 2, 1,
-                       {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
+                       {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
   const Tensor idx = make<int64_t>({1, 1, 2, 2}, {0, 3, 9, 15});
   const Tensor v = make<float>({1, 1, 2, 2}, {1, 2, 3, 4});
-  auto r2 = run(up2, {&v, &idx});
+  auto r2 = parse_and_run(up2, {&v, &idx});
   ASSERT_TRUE(r2.is_ok());
   EXPECT_EQ((*r2)[0].shape(), (Shape{1, 1, 4, 4}));
   EXPECT_EQ((*r2)[0].data<float>()[15], 4.0f);
@@ -379,7 +325,7 @@ TEST(NnPool, MaxUnpoolInvertsMaxPool) {
   // An index past the output is a runtime error, not a write out of bounds.
   const Tensor bad = make<int64_t>({1, 1, 2, 2}, {0, 3, 9, 16});
   Node up3 = make_node(OpKind::kMaxUnpool, 11, 2, 1,
-                       {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}});
+                       {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
   const Status s = run_status(up3, {&v, &bad});
   EXPECT_EQ(s.code(), StatusCode::kRuntimeError);
   EXPECT_NE(s.message().find("16"), std::string::npos) << s.message();
@@ -403,17 +349,17 @@ TEST(NnNorm, BatchNormInference) {
                v = make<float>({3}, va);
   for (int opset : {7, 9, 15}) {
     const Tensor x = make<float>(xs, xv);
-    Node n = make_node(OpKind::kBatchNormalization, opset, 5, 1, {{"epsilon", attr_f(1e-3f)}});
-    auto r = run(n, {&x, &s, &b, &m, &v});
+    Node n = make_node(OpKind::kBatchNormalization, opset, 5, 1, {{"epsilon", float_attr(1e-3f)}});
+    auto r = parse_and_run(n, {&x, &s, &b, &m, &v});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-    expect_near_all((*r)[0], want, 1e-5);
+    expect_all_near((*r)[0], want, 1e-5);
   }
   // Float16 data with float32 statistics (opset 15 allows the mix).
   const Tensor xh = make<Float16>(xs, xv);
-  Node nh = make_node(OpKind::kBatchNormalization, 15, 5, 1, {{"epsilon", attr_f(1e-3f)}});
-  auto rh = run(nh, {&xh, &s, &b, &m, &v});
+  Node nh = make_node(OpKind::kBatchNormalization, 15, 5, 1, {{"epsilon", float_attr(1e-3f)}});
+  auto rh = parse_and_run(nh, {&xh, &s, &b, &m, &v});
   ASSERT_TRUE(rh.is_ok()) << rh.status().to_string();
-  expect_near_all((*rh)[0], want, 1e-2);
+  expect_all_near((*rh)[0], want, 1e-2);
 }
 
 TEST(NnNorm, BatchNormSpatialZero) {
@@ -422,11 +368,11 @@ TEST(NnNorm, BatchNormSpatialZero) {
   const Tensor s = make<float>({2, 1}, {1, 2}), b = make<float>({2, 1}, {0, 1}),
                m = make<float>({2, 1}, {1, 1}), v = make<float>({2, 1}, {4, 1});
   Node n = make_node(OpKind::kBatchNormalization, 7, 5, 1,
-                     {{"spatial", attr_i(0)}, {"epsilon", attr_f(0)}});
-  auto r = run(n, {&x, &s, &b, &m, &v});
+                     {{"spatial", int_attr(0)}, {"epsilon", float_attr(0)}});
+  auto r = parse_and_run(n, {&x, &s, &b, &m, &v});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   // (1-1)/2*1+0 = 0, (2-1)/1*2+1 = 3, (3-1)/2 = 1, (4-1)*2+1 = 7
-  expect_near_all((*r)[0], {0, 3, 1, 7}, 1e-6);
+  expect_all_near((*r)[0], {0, 3, 1, 7}, 1e-6);
 }
 
 TEST(NnNorm, BatchNormTrainingUpdatesRunningStats) {
@@ -437,20 +383,20 @@ TEST(NnNorm, BatchNormTrainingUpdatesRunningStats) {
   const Tensor s = make<float>({2}, {1, 1}), b = make<float>({2}, {0, 0}),
                m = make<float>({2}, {0, 0}), v = make<float>({2}, {1, 1});
   Node n = make_node(OpKind::kBatchNormalization, 15, 5, 3,
-                     {{"training_mode", attr_i(1)}, {"epsilon", attr_f(0)}});
-  auto r = run(n, {&x, &s, &b, &m, &v});
+                     {{"training_mode", int_attr(1)}, {"epsilon", float_attr(0)}});
+  auto r = parse_and_run(n, {&x, &s, &b, &m, &v});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  expect_near_all((*r)[0], {-1, -1, 1, 1}, 1e-6);
-  expect_near_all((*r)[1], {0.2, 0.4}, 1e-6);
-  expect_near_all((*r)[2], {1.0, 1.3}, 1e-6);
+  expect_all_near((*r)[0], {-1, -1, 1, 1}, 1e-6);
+  expect_all_near((*r)[1], {0.2, 0.4}, 1e-6);
+  expect_all_near((*r)[2], {1.0, 1.3}, 1e-6);
 }
 
 TEST(NnNorm, InstanceNorm) {
   const auto xv = values(2 * 2 * 5, 5);
   const Tensor x = make<double>({2, 2, 5}, xv);
   const Tensor s = make<double>({2}, {2, -1}), b = make<double>({2}, {0.5, 0});
-  Node n = make_node(OpKind::kInstanceNormalization, 6, 3, 1, {{"epsilon", attr_f(0.01f)}});
-  auto r = run(n, {&x, &s, &b});
+  Node n = make_node(OpKind::kInstanceNormalization, 6, 3, 1, {{"epsilon", float_attr(0.01f)}});
+  auto r = parse_and_run(n, {&x, &s, &b});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   std::vector<double> want;
   for (int p = 0; p < 4; ++p) {
@@ -461,7 +407,7 @@ TEST(NnNorm, InstanceNorm) {
     for (int j = 0; j < 5; ++j)
       want.push_back((xv[static_cast<size_t>(p * 5 + j)] - mean) / std::sqrt(var + static_cast<double>(0.01f)) * sc + bi);
   }
-  expect_near_all((*r)[0], want, 1e-12);
+  expect_all_near((*r)[0], want, 1e-12);
 }
 
 TEST(NnNorm, LayerNormAxesAndStats) {
@@ -474,8 +420,8 @@ TEST(NnNorm, LayerNormAxesAndStats) {
     const Shape full = {2, 3, 4};
     const Shape ws(full.begin() + ax, full.end());
     const Tensor w = make<float>(ws, wv), b = make<float>(ws, bv);
-    Node n = make_node(OpKind::kLayerNormalization, 17, 3, 3, {{"axis", attr_i(axis)}});
-    auto r = run(n, {&x, &w, &b});
+    Node n = make_node(OpKind::kLayerNormalization, 17, 3, 3, {{"axis", int_attr(axis)}});
+    auto r = parse_and_run(n, {&x, &w, &b});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
     std::vector<double> want, means, invs;
     for (int64_t o = 0; o < outer; ++o) {
@@ -489,9 +435,9 @@ TEST(NnNorm, LayerNormAxesAndStats) {
       means.push_back(mean);
       invs.push_back(inv);
     }
-    expect_near_all((*r)[0], want, 1e-5);
-    expect_near_all((*r)[1], means, 1e-6);
-    expect_near_all((*r)[2], invs, 1e-4);
+    expect_all_near((*r)[0], want, 1e-5);
+    expect_all_near((*r)[1], means, 1e-6);
+    expect_all_near((*r)[2], invs, 1e-4);
     Shape stat = {2, 3, 4};
     for (size_t d = static_cast<size_t>(ax); d < 3; ++d) stat[d] = 1;
     EXPECT_EQ((*r)[1].shape(), stat);
@@ -499,7 +445,7 @@ TEST(NnNorm, LayerNormAxesAndStats) {
   // Scale [1, 4] broadcasts like [4]; no bias.
   const Tensor w14 = make<float>({1, 4}, {1, 1, 1, 1});
   Node n = make_node(OpKind::kLayerNormalization, 17, 2, 1);
-  auto r = run(n, {&x, &w14});
+  auto r = parse_and_run(n, {&x, &w14});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   double mean = (xv[0] + xv[1] + xv[2] + xv[3]) / 4, var = 0;
   for (int j = 0; j < 4; ++j) var += std::pow(xv[static_cast<size_t>(j)] - mean, 2) / 4;
@@ -509,25 +455,26 @@ TEST(NnNorm, LayerNormAxesAndStats) {
 TEST(NnNorm, LpNormalization) {
   // Rows (3, -4) and (0, 0) along axis 1: L2 -> (0.6, -0.8), zero row stays 0; L1 -> (3/7, -4/7).
   const Tensor x = make<float>({2, 2}, {3, -4, 0, 0});
-  Node l2 = make_node(OpKind::kLpNormalization, 1, 1, 1, {{"axis", attr_i(1)}});
-  Node l1 = make_node(OpKind::kLpNormalization, 1, 1, 1, {{"axis", attr_i(-1)}, {"p", attr_i(1)}});
-  auto r2 = run(l2, {&x});
-  auto r1 = run(l1, {&x});
+  Node l2 = make_node(OpKind::kLpNormalization, 1, 1, 1, {{"axis", int_attr(1)}});
+  Node l1 =
+      make_node(OpKind::kLpNormalization, 1, 1, 1, {{"axis", int_attr(-1)}, {"p", int_attr(1)}});
+  auto r2 = parse_and_run(l2, {&x});
+  auto r1 = parse_and_run(l1, {&x});
   ASSERT_TRUE(r2.is_ok() && r1.is_ok());
-  expect_near_all((*r2)[0], {0.6, -0.8, 0, 0}, 1e-6);
-  expect_near_all((*r1)[0], {3.0 / 7, -4.0 / 7, 0, 0}, 1e-6);
+  expect_all_near((*r2)[0], {0.6, -0.8, 0, 0}, 1e-6);
+  expect_all_near((*r1)[0], {3.0 / 7, -4.0 / 7, 0, 0}, 1e-6);
   // Axis 0: columns (3, 0) and (-4, 0) -> (1, -1, 0, 0).
-  Node l0 = make_node(OpKind::kLpNormalization, 1, 1, 1, {{"axis", attr_i(0)}});
-  auto r0 = run(l0, {&x});
+  Node l0 = make_node(OpKind::kLpNormalization, 1, 1, 1, {{"axis", int_attr(0)}});
+  auto r0 = parse_and_run(l0, {&x});
   ASSERT_TRUE(r0.is_ok());
-  expect_near_all((*r0)[0], {1, -1, 0, 0}, 1e-6);
+  expect_all_near((*r0)[0], {1, -1, 0, 0}, 1e-6);
 }
 
 TEST(NnNorm, MeanVarianceNormalization) {
   const auto xv = values(2 * 3 * 2 * 2, 13);
   const Tensor x = make<float>({2, 3, 2, 2}, xv);
   Node n = make_node(OpKind::kMeanVarianceNormalization, 13, 1, 1);
-  auto r = run(n, {&x});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   // Default axes [0, 2, 3]: statistics per channel over 8 elements; y = (x - mean) / (std + 1e-9).
   std::vector<double> want(24);
@@ -543,11 +490,11 @@ TEST(NnNorm, MeanVarianceNormalization) {
         want[i] = (xv[i] - mean) / (std::sqrt(var) + 1e-9);
       }
   }
-  expect_near_all((*r)[0], want, 1e-5);
+  expect_all_near((*r)[0], want, 1e-5);
   // Opset 1, across_channels=0, normalize_variance=0: subtract each (n, c) plane's mean.
   Node o1 = make_node(OpKind::kMeanVarianceNormalization, 1, 1, 1,
-                      {{"normalize_variance", attr_i(0)}});
-  auto r1 = run(o1, {&x});
+                      {{"normalize_variance", int_attr(0)}});
+  auto r1 = parse_and_run(o1, {&x});
   ASSERT_TRUE(r1.is_ok()) << r1.status().to_string();
   const double m0 = (xv[0] + xv[1] + xv[2] + xv[3]) / 4;
   EXPECT_NEAR(at((*r1)[0], 1), xv[1] - m0, 1e-6);
@@ -557,9 +504,11 @@ TEST(NnNorm, Lrn) {
   const auto xv = values(1 * 5 * 3, 17);
   const Tensor x = make<float>({1, 5, 3}, xv);
   Node n = make_node(OpKind::kLRN, 13, 1, 1,
-                     {{"size", attr_i(4)}, {"alpha", attr_f(0.5f)}, {"beta", attr_f(0.75f)},
-                      {"bias", attr_f(2.0f)}});
-  auto r = run(n, {&x});
+                     {{"size", int_attr(4)},
+                      {"alpha", float_attr(0.5f)},
+                      {"beta", float_attr(0.75f)},
+                      {"bias", float_attr(2.0f)}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   // size 4: channels [c - 1, c + 2] (floor(3/2) before, ceil(3/2) after), clipped.
   std::vector<double> want;
@@ -571,7 +520,7 @@ TEST(NnNorm, Lrn) {
       want.push_back(xv[static_cast<size_t>(c * 3 + j)] /
                      std::pow(2.0 + static_cast<double>(0.5f) / 4 * sq, 0.75));
     }
-  expect_near_all((*r)[0], want, 1e-5);
+  expect_all_near((*r)[0], want, 1e-5);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,14 +529,14 @@ TEST(NnNorm, Lrn) {
 TEST(NnDropout, InferenceIsIdentityWithTrueMask) {
   const Tensor x = make<float>({2, 3}, {1, 2, 3, 4, 5, 6});
   Node n = make_node(OpKind::kDropout, 13, 1, 2);
-  auto r = run(n, {&x});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  expect_near_all((*r)[0], {1, 2, 3, 4, 5, 6}, 0);
+  expect_all_near((*r)[0], {1, 2, 3, 4, 5, 6}, 0);
   ASSERT_EQ((*r)[1].dtype(), DType::kBool);
   for (int i = 0; i < 6; ++i) EXPECT_TRUE((*r)[1].data<bool>()[i]);
   // Opset 7: the mask has the input's type.
-  Node n7 = make_node(OpKind::kDropout, 7, 1, 2, {{"ratio", attr_f(0.3f)}});
-  auto r7 = run(n7, {&x});
+  Node n7 = make_node(OpKind::kDropout, 7, 1, 2, {{"ratio", float_attr(0.3f)}});
+  auto r7 = parse_and_run(n7, {&x});
   ASSERT_TRUE(r7.is_ok());
   EXPECT_EQ((*r7)[1].dtype(), DType::kF32);
   EXPECT_EQ((*r7)[1].data<float>()[0], 1.0f);
@@ -601,8 +550,8 @@ TEST(NnDropout, TrainingMaskFollowsNumpySeed) {
   const Tensor ratio = make<float>({}, {0.55});
   Tensor training = Tensor::make(DType::kBool, {}).value();
   training.data<bool>()[0] = true;
-  Node n = make_node(OpKind::kDropout, 13, 3, 2, {{"seed", attr_i(0)}});
-  auto r = run(n, {&x, &ratio, &training});
+  Node n = make_node(OpKind::kDropout, 13, 3, 2, {{"seed", int_attr(0)}});
+  auto r = parse_and_run(n, {&x, &ratio, &training});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   const bool want_mask[5] = {false, true, true, false, false};
   for (int i = 0; i < 5; ++i) {
@@ -624,7 +573,8 @@ TEST(NnDropout, TrainingMaskFollowsNumpySeed) {
 void expect_error(Node n, const std::vector<const Tensor*>& in, const std::string& needle) {
   const Status s = run_status(std::move(n), in);
   ASSERT_FALSE(s.is_ok()) << "expected an error containing '" << needle << "'";
-  EXPECT_NE(s.message().find("'n1'"), std::string::npos) << s.message();
+  const std::string quoted_name = std::string("'") + kNodeName + "'";
+  EXPECT_NE(s.message().find(quoted_name), std::string::npos) << s.message();
   EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
 }
 
@@ -632,42 +582,42 @@ TEST(NnValidation, PoolAttributes) {
   const Tensor x = make<float>({1, 1, 4, 4}, values(16));
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1), {&x}, "kernel_shape");
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({0, 1})}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({0, 1})}}),
                {&x}, "strides");
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"pads", attr_ints({0, -1, 0, 0})}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"pads", ints_attr({0, -1, 0, 0})}}),
                {&x}, "pads");
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"pads", attr_ints({1, 1})}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"pads", ints_attr({1, 1})}}),
                {&x}, "pads");
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1,
-                         {{"kernel_shape", attr_ints({3, 3})}, {"pads", attr_ints({3, 0, 0, 0})}}),
+                         {{"kernel_shape", ints_attr({3, 3})}, {"pads", ints_attr({3, 0, 0, 0})}}),
                {&x}, "kernel extent");
   expect_error(make_node(OpKind::kAveragePool, 11, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"auto_pad", attr_s("SAME")}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"auto_pad", string_attr("SAME")}}),
                {&x}, "auto_pad");
-  expect_error(make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", attr_ints({5, 2})}}),
+  expect_error(make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", ints_attr({5, 2})}}),
                {&x}, "bigger than the padded input");
-  expect_error(make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", attr_ints({2})}}), {&x},
+  expect_error(make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", ints_attr({2})}}), {&x},
                "needs rank 3");
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"dilations", attr_ints({1})}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"dilations", ints_attr({1})}}),
                {&x}, "dilations");
   expect_error(make_node(OpKind::kMaxPool, 12, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"storage_order", attr_i(2)}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"storage_order", int_attr(2)}}),
                {&x}, "storage_order");
   expect_error(make_node(OpKind::kLpPool, 11, 1, 1,
-                         {{"kernel_shape", attr_ints({2, 2})}, {"p", attr_i(0)}}),
+                         {{"kernel_shape", ints_attr({2, 2})}, {"p", int_attr(0)}}),
                {&x}, "'p'");
   const Status four_d = run_status(
-      make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", attr_ints({1, 1, 1, 1})}}), {&x});
+      make_node(OpKind::kMaxPool, 12, 1, 1, {{"kernel_shape", ints_attr({1, 1, 1, 1})}}), {&x});
   EXPECT_EQ(four_d.code(), StatusCode::kUnsupported) << four_d.message();
 }
 
 TEST(NnValidation, NormAttributesAndShapes) {
   const Tensor x = make<float>({1, 2, 3}, values(6));
   const Tensor p2 = make<float>({2}, {1, 1}), p3 = make<float>({3}, {1, 1, 1});
-  expect_error(make_node(OpKind::kBatchNormalization, 15, 5, 1, {{"epsilon", attr_f(-1)}}),
+  expect_error(make_node(OpKind::kBatchNormalization, 15, 5, 1, {{"epsilon", float_attr(-1)}}),
                {&x, &p2, &p2, &p2, &p2}, "epsilon");
   expect_error(make_node(OpKind::kBatchNormalization, 15, 5, 1), {&x, &p3, &p2, &p2, &p2},
                "scale");
@@ -675,22 +625,22 @@ TEST(NnValidation, NormAttributesAndShapes) {
       make_node(OpKind::kBatchNormalization, 9, 5, 5), {&x, &p2, &p2, &p2, &p2});
   EXPECT_EQ(old_training.code(), StatusCode::kUnsupported) << old_training.message();
   expect_error(make_node(OpKind::kInstanceNormalization, 6, 3, 1), {&x, &p3, &p3}, "input 1");
-  expect_error(make_node(OpKind::kLayerNormalization, 17, 2, 1, {{"axis", attr_i(3)}}),
+  expect_error(make_node(OpKind::kLayerNormalization, 17, 2, 1, {{"axis", int_attr(3)}}),
                {&x, &p3}, "axis");
   expect_error(make_node(OpKind::kLayerNormalization, 17, 2, 1), {&x, &p2},
                "normalised shape");
-  expect_error(make_node(OpKind::kLayerNormalization, 17, 2, 1, {{"stash_type", attr_i(7)}}),
+  expect_error(make_node(OpKind::kLayerNormalization, 17, 2, 1, {{"stash_type", int_attr(7)}}),
                {&x, &p3}, "stash_type");
-  expect_error(make_node(OpKind::kLpNormalization, 1, 1, 1, {{"p", attr_i(3)}}), {&x}, "'p'");
-  expect_error(make_node(OpKind::kLRN, 13, 1, 1, {{"size", attr_i(0)}}), {&x}, "size");
+  expect_error(make_node(OpKind::kLpNormalization, 1, 1, 1, {{"p", int_attr(3)}}), {&x}, "'p'");
+  expect_error(make_node(OpKind::kLRN, 13, 1, 1, {{"size", int_attr(0)}}), {&x}, "size");
   expect_error(make_node(OpKind::kLRN, 13, 1, 1), {&x}, "size");
   expect_error(make_node(OpKind::kMeanVarianceNormalization, 13, 1, 1,
-                         {{"axes", attr_ints({0, 3})}}),
+                         {{"axes", ints_attr({0, 3})}}),
                {&x}, "axes");
-  expect_error(make_node(OpKind::kDropout, 7, 1, 1, {{"ratio", attr_f(1.5f)}}), {&x}, "ratio");
+  expect_error(make_node(OpKind::kDropout, 7, 1, 1, {{"ratio", float_attr(1.5f)}}), {&x}, "ratio");
   const Tensor i32 = make<int32_t>({2}, {1, 2});
   expect_error(make_node(OpKind::kGlobalAveragePool, 1, 1, 1), {&i32}, "type");
 }
 
 }  // namespace
-}  // namespace sf
+}  // namespace sf::test

@@ -11,9 +11,10 @@
 
 #include "io/onnx/loader.hpp"
 #include "ir/passes/passes.hpp"
+#include "op_test_util.hpp"
 #include "runtime/session.hpp"
 
-namespace sf {
+namespace sf::test {
 namespace {
 
 // ---- building small ONNX models -----------------------------------------------------------------
@@ -90,24 +91,6 @@ Result<std::unique_ptr<rt::Session>> make_session(const onnx::GraphProto& g, int
   return rt::Session::from_graph(std::move(lm.graph), rt::SessionOptions{});
 }
 
-Tensor f32(const Shape& s, std::vector<float> v) {
-  Tensor t = Tensor::make(DType::kF32, s).value();
-  for (size_t i = 0; i < v.size(); ++i) t.data<float>()[i] = v[i];
-  return t;
-}
-
-Tensor scalar_bool(bool b) {
-  Tensor t = Tensor::make(DType::kBool, {}).value();
-  t.data<bool>()[0] = b;
-  return t;
-}
-
-Tensor scalar_i64(int64_t v) {
-  Tensor t = Tensor::make(DType::kI64, {}).value();
-  t.data<int64_t>()[0] = v;
-  return t;
-}
-
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 constexpr int kF = onnx::TensorProto::FLOAT;
@@ -135,9 +118,9 @@ TEST(Recurrent, RnnBidirectionalWithSequenceLengths) {
   Tensor lens = Tensor::make(DType::kI32, {2}).value();
   lens.data<int32_t>()[0] = 3;
   lens.data<int32_t>()[1] = 2;
-  auto out = (*s)->run({{"X", f32({3, 2, 1}, x)},
-                        {"W", f32({2, 1, 1}, {0.8f, -0.6f})},
-                        {"R", f32({2, 1, 1}, {0.3f, 0.9f})},
+  auto out = (*s)->run({{"X", make_tensor<float>({3, 2, 1}, x)},
+                        {"W", make_tensor<float>({2, 1, 1}, {0.8f, -0.6f})},
+                        {"R", make_tensor<float>({2, 1, 1}, {0.3f, 0.9f})},
                         {"L", lens}});
   ASSERT_TRUE(out.is_ok()) << out.status().to_string();
   const Tensor& y = (*out)[0].second;    // [3, 2, 2, 1]
@@ -179,11 +162,12 @@ TEST(Recurrent, GruLinearBeforeReset) {
     const double x[2] = {0.7, -0.4};
     const double W[3] = {0.5, -0.3, 0.8}, R[3] = {0.2, 0.6, -0.7};  // z, r, h
     const double Wb[3] = {0.1, -0.2, 0.05}, Rb[3] = {-0.15, 0.25, 0.3};
-    auto out = (*s)->run({{"X", f32({2, 1, 1}, {0.7f, -0.4f})},
-                          {"W", f32({1, 3, 1}, {0.5f, -0.3f, 0.8f})},
-                          {"R", f32({1, 3, 1}, {0.2f, 0.6f, -0.7f})},
-                          {"B", f32({1, 6}, {0.1f, -0.2f, 0.05f, -0.15f, 0.25f, 0.3f})},
-                          {"H0", f32({1, 1, 1}, {0.4f})}});
+    auto out =
+        (*s)->run({{"X", make_tensor<float>({2, 1, 1}, {0.7f, -0.4f})},
+                   {"W", make_tensor<float>({1, 3, 1}, {0.5f, -0.3f, 0.8f})},
+                   {"R", make_tensor<float>({1, 3, 1}, {0.2f, 0.6f, -0.7f})},
+                   {"B", make_tensor<float>({1, 6}, {0.1f, -0.2f, 0.05f, -0.15f, 0.25f, 0.3f})},
+                   {"H0", make_tensor<float>({1, 1, 1}, {0.4f})}});
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
     double h = 0.4;
     for (double xt : x) {
@@ -216,12 +200,12 @@ TEST(Recurrent, LstmReversePeepholesClip) {
   const double x[3] = {1.5, -0.5, 0.8};
   const double W[4] = {0.9, -0.4, 0.7, 1.1}, R[4] = {0.3, 0.5, -0.6, 0.2};  // i, o, f, c
   const double P[3] = {0.2, -0.3, 0.4};                                     // i, o, f
-  auto out = (*s)->run({{"X", f32({3, 1, 1}, {1.5f, -0.5f, 0.8f})},
-                        {"W", f32({1, 4, 1}, {0.9f, -0.4f, 0.7f, 1.1f})},
-                        {"R", f32({1, 4, 1}, {0.3f, 0.5f, -0.6f, 0.2f})},
-                        {"H0", f32({1, 1, 1}, {-0.2f})},
-                        {"C0", f32({1, 1, 1}, {0.6f})},
-                        {"P", f32({1, 3}, {0.2f, -0.3f, 0.4f})}});
+  auto out = (*s)->run({{"X", make_tensor<float>({3, 1, 1}, {1.5f, -0.5f, 0.8f})},
+                        {"W", make_tensor<float>({1, 4, 1}, {0.9f, -0.4f, 0.7f, 1.1f})},
+                        {"R", make_tensor<float>({1, 4, 1}, {0.3f, 0.5f, -0.6f, 0.2f})},
+                        {"H0", make_tensor<float>({1, 1, 1}, {-0.2f})},
+                        {"C0", make_tensor<float>({1, 1, 1}, {0.6f})},
+                        {"P", make_tensor<float>({1, 3}, {0.2f, -0.3f, 0.4f})}});
   ASSERT_TRUE(out.is_ok()) << out.status().to_string();
   auto clip = [](double v) { return std::min(0.9, std::max(-0.9, v)); };
   double h = -0.2, c = 0.6;
@@ -270,7 +254,8 @@ TEST(SubgraphRefs, BodyReadBecomesInputAndOrdersNodes) {
   EXPECT_EQ(ir.value(if_node.inputs[1]).name, "x");
   EXPECT_EQ(ir.value(if_node.inputs[2]).name, "b");
   for (bool c : {true, false}) {
-    auto out = (*s)->run({{"x", f32({3}, {-1.f, 0.5f, 2.f})}, {"cond", scalar_bool(c)}});
+    auto out = (*s)->run(
+        {{"x", make_tensor<float>({3}, {-1.f, 0.5f, 2.f})}, {"cond", make_tensor<bool>({}, {c})}});
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
     const float* y = (*out)[0].second.data<float>();
     const float want_then[3] = {0.f, 2.f, 8.f}, want_else[3] = {0.f, 0.5f, 2.f};
@@ -313,8 +298,9 @@ TEST(SubgraphRefs, NestedReadThreadsThroughBodies) {
   EXPECT_EQ((*s)->graph().value(loop_node.inputs[3]).name, "step");
 
   for (int64_t m : {0, 3}) {
-    auto out = (*s)->run(
-        {{"M", scalar_i64(m)}, {"acc0", f32({2}, {1.f, -2.f})}, {"step", f32({2}, {0.5f, 1.f})}});
+    auto out = (*s)->run({{"M", make_tensor<int64_t>({}, {m})},
+                          {"acc0", make_tensor<float>({2}, {1.f, -2.f})},
+                          {"step", make_tensor<float>({2}, {0.5f, 1.f})}});
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
     const Tensor& acc = (*out)[0].second;
     const Tensor& scans = (*out)[1].second;
@@ -357,9 +343,9 @@ TEST(SubgraphRefs, ScanDirectionsAndAxes) {
   add_output(g, "O", kF);
   auto s = make_session(g, 11);
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-  auto out = (*s)->run({{"s0", f32({2}, {0.f, 10.f})},
-                        {"X", f32({2, 3}, {1.f, 2.f, 3.f, 4.f, 5.f, 6.f})},
-                        {"bias", f32({2}, {100.f, 200.f})}});
+  auto out = (*s)->run({{"s0", make_tensor<float>({2}, {0.f, 10.f})},
+                        {"X", make_tensor<float>({2, 3}, {1.f, 2.f, 3.f, 4.f, 5.f, 6.f})},
+                        {"bias", make_tensor<float>({2}, {100.f, 200.f})}});
   ASSERT_TRUE(out.is_ok()) << out.status().to_string();
   // Iterations read columns 2, 1, 0: sums row 0: 3, 5, 6; row 1: 16, 21, 25. Output column j holds
   // iteration 2 - j (reversed output).
@@ -371,4 +357,4 @@ TEST(SubgraphRefs, ScanDirectionsAndAxes) {
 }
 
 }  // namespace
-}  // namespace sf
+}  // namespace sf::test

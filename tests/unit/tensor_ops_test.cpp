@@ -8,9 +8,10 @@
 #include <limits>
 
 #include "ir/op_schema.hpp"
+#include "op_test_util.hpp"
 #include "runtime/session.hpp"
 
-namespace sf {
+namespace sf::test {
 namespace {
 
 using ir::Attribute;
@@ -19,48 +20,6 @@ using ir::OpKind;
 
 constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
 constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
-
-Attribute attr_i(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-Attribute attr_s(const std::string& v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kString;
-  a.s = v;
-  return a;
-}
-Attribute attr_ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-Node make_node(OpKind op, int opset, size_t n_in, size_t n_out, ir::AttrMap attrs = {}) {
-  Node n;
-  n.name = "t1";
-  n.op = op;
-  n.opset = opset;
-  for (size_t i = 0; i < n_in; ++i) n.inputs.push_back(static_cast<ir::ValueId>(i));
-  for (size_t i = 0; i < n_out; ++i) n.outputs.push_back(static_cast<ir::ValueId>(n_in + i));
-  n.raw_attrs = std::move(attrs);
-  return n;
-}
-
-Result<std::vector<Tensor>> run(Node& n, const std::vector<const Tensor*>& in,
-                                int64_t max_bytes = MemoryLimit::kDefaultBytes) {
-  SF_TRY(ir::parse_node(n));
-  return rt::run_node(n, in, max_bytes);
-}
-
-Status run_status(Node n, const std::vector<const Tensor*>& in,
-                  int64_t max_bytes = MemoryLimit::kDefaultBytes) {
-  auto r = run(n, in, max_bytes);
-  return r.is_ok() ? Status::ok() : r.status();
-}
 
 Tensor f32(const Shape& s, std::vector<float> v = {}) {
   Tensor t = Tensor::make(DType::kF32, s).value();
@@ -72,12 +31,6 @@ Tensor i64(std::vector<int64_t> v, std::optional<Shape> s = std::nullopt) {
   Tensor t = Tensor::make(DType::kI64, s.value_or(Shape{static_cast<int64_t>(v.size())})).value();
   for (size_t i = 0; i < v.size(); ++i) t.data<int64_t>()[i] = v[i];
   return t;
-}
-
-std::vector<double> values_of(const Tensor& t) {
-  std::vector<double> v;
-  for (int64_t i = 0; i < t.numel(); ++i) v.push_back(t.double_at(i));
-  return v;
 }
 
 bool contains(const std::string& s, const std::string& part) {
@@ -106,17 +59,17 @@ TEST(TensorOps, ReshapeZeroCopiesAndMinusOneInfers) {
   const Tensor x = f32({2, 3, 4});
   const Tensor s = i64({0, -1});
   Node n = make_node(OpKind::kReshape, 14, 2, 1);
-  auto r = run(n, {&x, &s});
+  auto r = parse_and_run(n, {&x, &s});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{2, 12}));  // np.reshape(x, (2, -1))
-  EXPECT_EQ(values_of((*r)[0]), values_of(x));
+  EXPECT_EQ(values_as_double((*r)[0]), values_as_double(x));
 }
 
 TEST(TensorOps, ReshapeAllowZeroKeepsZeroDims) {
   const Tensor x = f32({0, 3});
   const Tensor s = i64({3, 0});
-  Node n = make_node(OpKind::kReshape, 14, 2, 1, {{"allowzero", attr_i(1)}});
-  auto r = run(n, {&x, &s});
+  Node n = make_node(OpKind::kReshape, 14, 2, 1, {{"allowzero", int_attr(1)}});
+  auto r = parse_and_run(n, {&x, &s});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{3, 0}));
 }
@@ -126,7 +79,7 @@ TEST(TensorOps, ReshapeIncompatibleNamesBothShapes) {
   const Tensor s = i64({4, -1});
   const Status st = run_status(make_node(OpKind::kReshape, 13, 2, 1), {&x, &s});
   ASSERT_FALSE(st.is_ok());
-  EXPECT_TRUE(contains(st.message(), "t1")) << st.message();
+  EXPECT_TRUE(contains(st.message(), kNodeName)) << st.message();
   EXPECT_TRUE(contains(st.message(), "[2,3]")) << st.message();
   EXPECT_TRUE(contains(st.message(), "[4,-1]")) << st.message();
 }
@@ -163,10 +116,10 @@ TEST(TensorOps, SliceReversesWithMinInt64End) {
   const Tensor x = f32({2, 4});
   const Tensor starts = i64({-1}), ends = i64({kI64Min + 1}), axes = i64({1}), steps = i64({-1});
   Node n = make_node(OpKind::kSlice, 13, 5, 1);
-  auto r = run(n, {&x, &starts, &ends, &axes, &steps});
+  auto r = parse_and_run(n, {&x, &starts, &ends, &axes, &steps});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{2, 4}));
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{3, 2, 1, 0, 7, 6, 5, 4}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{3, 2, 1, 0, 7, 6, 5, 4}));
 }
 
 TEST(TensorOps, SliceClampsLikeTheSpec) {
@@ -185,19 +138,20 @@ TEST(TensorOps, SliceClampsLikeTheSpec) {
   for (const Case& c : cases) {
     const Tensor st = i64({c.start}), en = i64({c.end}), ax = i64({0}), sp = i64({c.step});
     Node n = make_node(OpKind::kSlice, 13, 5, 1);
-    auto r = run(n, {&x, &st, &en, &ax, &sp});
+    auto r = parse_and_run(n, {&x, &st, &en, &ax, &sp});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-    EXPECT_EQ(values_of((*r)[0]), c.want) << c.start << ":" << c.end << ":" << c.step;
+    EXPECT_EQ(values_as_double((*r)[0]), c.want) << c.start << ":" << c.end << ":" << c.step;
   }
 }
 
 TEST(TensorOps, SliceOpset9AttributesAndZeroStep) {
   const Tensor x = f32({3, 4});
-  Node n = make_node(OpKind::kSlice, 9, 1, 1,
-                     {{"starts", attr_ints({1})}, {"ends", attr_ints({-1})}, {"axes", attr_ints({-1})}});
-  auto r = run(n, {&x});
+  Node n =
+      make_node(OpKind::kSlice, 9, 1, 1,
+                {{"starts", ints_attr({1})}, {"ends", ints_attr({-1})}, {"axes", ints_attr({-1})}});
+  auto r = parse_and_run(n, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{1, 2, 5, 6, 9, 10}));  // x[:, 1:-1]
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{1, 2, 5, 6, 9, 10}));  // x[:, 1:-1]
   const Tensor st = i64({0}), en = i64({2}), ax = i64({0}), sp = i64({0});
   EXPECT_FALSE(run_status(make_node(OpKind::kSlice, 13, 5, 1), {&x, &st, &en, &ax, &sp}).is_ok());
 }
@@ -220,14 +174,14 @@ TEST(TensorOps, GatherNegativeIndicesAndOutOfRangeError) {
   const Tensor x = f32({3, 2});
   const Tensor idx = i64({-1, 0});
   Node n = make_node(OpKind::kGather, 13, 2, 1);
-  auto r = run(n, {&x, &idx});
+  auto r = parse_and_run(n, {&x, &idx});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{4, 5, 0, 1}));  // x[[-1, 0]]
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{4, 5, 0, 1}));  // x[[-1, 0]]
   const Tensor bad = i64({1, 5});
   const Status st = run_status(make_node(OpKind::kGather, 13, 2, 1), {&x, &bad});
   ASSERT_FALSE(st.is_ok());
   EXPECT_EQ(st.code(), StatusCode::kRuntimeError);
-  EXPECT_TRUE(contains(st.message(), "t1")) << st.message();
+  EXPECT_TRUE(contains(st.message(), kNodeName)) << st.message();
   EXPECT_TRUE(contains(st.message(), "index 5")) << st.message();
   EXPECT_TRUE(contains(st.message(), "size 3")) << st.message();
 }
@@ -235,11 +189,11 @@ TEST(TensorOps, GatherNegativeIndicesAndOutOfRangeError) {
 TEST(TensorOps, GatherNDWithBatchDims) {
   const Tensor x = f32({2, 2, 2});
   const Tensor idx = i64({1, -2}, Shape{2, 1});  // batch_dims=1: [x[0][1], x[1][0]]
-  Node n = make_node(OpKind::kGatherND, 13, 2, 1, {{"batch_dims", attr_i(1)}});
-  auto r = run(n, {&x, &idx});
+  Node n = make_node(OpKind::kGatherND, 13, 2, 1, {{"batch_dims", int_attr(1)}});
+  auto r = parse_and_run(n, {&x, &idx});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{2, 2}));
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{2, 3, 4, 5}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{2, 3, 4, 5}));
 }
 
 TEST(TensorOps, ScatterElementsAddAndScatterNDRangeError) {
@@ -247,10 +201,10 @@ TEST(TensorOps, ScatterElementsAddAndScatterNDRangeError) {
   const Tensor idx = i64({1, 1, -1}, Shape{1, 3});
   const Tensor upd = f32({1, 3}, {2, 3, 5});
   Node n = make_node(OpKind::kScatterElements, 16, 3, 1,
-                     {{"axis", attr_i(1)}, {"reduction", attr_s("add")}});
-  auto r = run(n, {&x, &idx, &upd});
+                     {{"axis", int_attr(1)}, {"reduction", string_attr("add")}});
+  auto r = parse_and_run(n, {&x, &idx, &upd});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{1, 6, 1, 6}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{1, 6, 1, 6}));
   const Tensor nd_idx = i64({4}, Shape{1, 1});
   const Tensor nd_upd = f32({1, 4});
   const Status st =
@@ -301,17 +255,17 @@ TEST(TensorOps, PadModesAndNegativePads) {
   for (const Case& c : {Case{"constant", {0, 0, 1, 2, 3, 0, 0, 0}},
                         Case{"edge", {1, 1, 1, 2, 3, 3, 3, 3}},
                         Case{"reflect", {3, 2, 1, 2, 3, 2, 1, 2}}}) {
-    Node n = make_node(OpKind::kPad, 13, 2, 1, {{"mode", attr_s(c.mode)}});
-    auto r = run(n, {&x, &pads});
+    Node n = make_node(OpKind::kPad, 13, 2, 1, {{"mode", string_attr(c.mode)}});
+    auto r = parse_and_run(n, {&x, &pads});
     ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-    EXPECT_EQ(values_of((*r)[0]), c.want) << c.mode;
+    EXPECT_EQ(values_as_double((*r)[0]), c.want) << c.mode;
   }
   const Tensor crop = i64({0, -1, 0, 1});  // drop the first element, append one
   const Tensor value = f32({}, {9});
   Node n = make_node(OpKind::kPad, 13, 3, 1);
-  auto r = run(n, {&x, &crop, &value});
+  auto r = parse_and_run(n, {&x, &crop, &value});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{2, 3, 9}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{2, 3, 9}));
   const Tensor too_much = i64({0, -2, 0, -2});
   EXPECT_FALSE(run_status(make_node(OpKind::kPad, 13, 2, 1), {&x, &too_much}).is_ok());
 }
@@ -321,45 +275,47 @@ TEST(TensorOps, SplitEqualUnevenAndGivenSizes) {
   EXPECT_FALSE(run_status(make_node(OpKind::kSplit, 13, 1, 2), {&x}).is_ok());  // 5 into 2
   const Tensor sizes = i64({1, 4});
   Node n = make_node(OpKind::kSplit, 13, 2, 2);
-  auto r = run(n, {&x, &sizes});
+  auto r = parse_and_run(n, {&x, &sizes});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{1, 2}));
   EXPECT_EQ((*r)[1].shape(), (Shape{4, 2}));
-  EXPECT_EQ(values_of((*r)[1]), (std::vector<double>{2, 3, 4, 5, 6, 7, 8, 9}));
-  Node old = make_node(OpKind::kSplit, 11, 1, 2, {{"axis", attr_i(-1)}});
-  r = run(old, {&x});
+  EXPECT_EQ(values_as_double((*r)[1]), (std::vector<double>{2, 3, 4, 5, 6, 7, 8, 9}));
+  Node old = make_node(OpKind::kSplit, 11, 1, 2, {{"axis", int_attr(-1)}});
+  r = parse_and_run(old, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{0, 2, 4, 6, 8}));  // x[:, 0]
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{0, 2, 4, 6, 8}));  // x[:, 0]
 }
 
 TEST(TensorOps, ConcatWithEmptyInputAndMismatch) {
   const Tensor a = f32({2, 0}), b = f32({2, 2});
-  Node n = make_node(OpKind::kConcat, 13, 2, 1, {{"axis", attr_i(-1)}});
-  auto r = run(n, {&a, &b});
+  Node n = make_node(OpKind::kConcat, 13, 2, 1, {{"axis", int_attr(-1)}});
+  auto r = parse_and_run(n, {&a, &b});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), values_of(b));
+  EXPECT_EQ(values_as_double((*r)[0]), values_as_double(b));
   const Tensor c = f32({3, 2});
-  EXPECT_FALSE(run_status(make_node(OpKind::kConcat, 13, 2, 1, {{"axis", attr_i(1)}}), {&b, &c}).is_ok());
+  EXPECT_FALSE(
+      run_status(make_node(OpKind::kConcat, 13, 2, 1, {{"axis", int_attr(1)}}), {&b, &c}).is_ok());
 }
 
 TEST(TensorOps, TransposeAndSqueezeUnsqueeze) {
   const Tensor x = f32({2, 1, 3});
-  Node t = make_node(OpKind::kTranspose, 13, 1, 1, {{"perm", attr_ints({2, 0, 1})}});
-  auto r = run(t, {&x});
+  Node t = make_node(OpKind::kTranspose, 13, 1, 1, {{"perm", ints_attr({2, 0, 1})}});
+  auto r = parse_and_run(t, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{3, 2, 1}));
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{0, 3, 1, 4, 2, 5}));  // x.transpose(2,0,1)
-  Node bad = make_node(OpKind::kTranspose, 13, 1, 1, {{"perm", attr_ints({0, 0, 1})}});
+  EXPECT_EQ(values_as_double((*r)[0]),
+            (std::vector<double>{0, 3, 1, 4, 2, 5}));  // x.transpose(2,0,1)
+  Node bad = make_node(OpKind::kTranspose, 13, 1, 1, {{"perm", ints_attr({0, 0, 1})}});
   EXPECT_FALSE(run_status(bad, {&x}).is_ok());
   Node sq = make_node(OpKind::kSqueeze, 13, 1, 1);
-  r = run(sq, {&x});
+  r = parse_and_run(sq, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{2, 3}));
   const Tensor axes = i64({0});
   EXPECT_FALSE(run_status(make_node(OpKind::kSqueeze, 13, 2, 1), {&x, &axes}).is_ok());  // dim 2
   const Tensor uaxes = i64({-1, 0});
   Node us = make_node(OpKind::kUnsqueeze, 13, 2, 1);
-  r = run(us, {&x, &uaxes});
+  r = parse_and_run(us, {&x, &uaxes});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{1, 2, 1, 3, 1}));
 }
@@ -370,63 +326,65 @@ TEST(TensorOps, TransposeAndSqueezeUnsqueeze) {
 TEST(TensorOps, RangeConstantOfShapeEyeLike) {
   const Tensor a = i64({10}, Shape{}), b = i64({-3}, Shape{}), d = i64({-4}, Shape{});
   Node n = make_node(OpKind::kRange, 11, 3, 1);
-  auto r = run(n, {&a, &b, &d});
+  auto r = parse_and_run(n, {&a, &b, &d});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{10, 6, 2, -2}));  // np.arange(10, -3, -4)
+  EXPECT_EQ(values_as_double((*r)[0]),
+            (std::vector<double>{10, 6, 2, -2}));  // np.arange(10, -3, -4)
   const Tensor zero = i64({0}, Shape{});
   EXPECT_FALSE(run_status(make_node(OpKind::kRange, 11, 3, 1), {&a, &b, &zero}).is_ok());
   const Tensor empty = i64({});
   Node c = make_node(OpKind::kConstantOfShape, 9, 1, 1);
-  r = run(c, {&empty});
+  r = parse_and_run(c, {&empty});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), Shape{});
   const Tensor x = f32({2, 3});
-  Node e = make_node(OpKind::kEyeLike, 9, 1, 1, {{"k", attr_i(1)}});
-  r = run(e, {&x});
+  Node e = make_node(OpKind::kEyeLike, 9, 1, 1, {{"k", int_attr(1)}});
+  r = parse_and_run(e, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{0, 1, 0, 0, 0, 1}));  // np.eye(2, 3, k=1)
+  EXPECT_EQ(values_as_double((*r)[0]),
+            (std::vector<double>{0, 1, 0, 0, 0, 1}));  // np.eye(2, 3, k=1)
 }
 
 TEST(TensorOps, ConstantRefusesStringsAndSparse) {
-  Node s = make_node(OpKind::kConstant, 13, 0, 1, {{"value_string", attr_s("x")}});
+  Node s = make_node(OpKind::kConstant, 13, 0, 1, {{"value_string", string_attr("x")}});
   EXPECT_EQ(ir::parse_node(s).code(), StatusCode::kUnsupported);
   Attribute sparse;  // the loader keeps SPARSE_TENSOR attributes as kOther
   Node sp = make_node(OpKind::kConstant, 13, 0, 1, {{"sparse_value", sparse}});
   EXPECT_EQ(ir::parse_node(sp).code(), StatusCode::kUnsupported);
-  Node ints = make_node(OpKind::kConstant, 13, 0, 1, {{"value_ints", attr_ints({4, 5})}});
-  auto r = run(ints, {});
+  Node ints = make_node(OpKind::kConstant, 13, 0, 1, {{"value_ints", ints_attr({4, 5})}});
+  auto r = parse_and_run(ints, {});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].dtype(), DType::kI64);
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{4, 5}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{4, 5}));
 }
 
 TEST(TensorOps, NonZeroCompressUniqueOneHot) {
   const Tensor x = f32({2, 3}, {0, 1, 0, -0.0f, NAN, 2});
   Node nz = make_node(OpKind::kNonZero, 13, 1, 1);
-  auto r = run(nz, {&x});
+  auto r = parse_and_run(nz, {&x});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{2, 3}));  // np.nonzero: NaN counts, -0.0 does not
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{0, 1, 1, 1, 1, 2}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{0, 1, 1, 1, 1, 2}));
   Tensor cond = Tensor::make(DType::kBool, Shape{2}).value();
   cond.data<bool>()[1] = true;
-  Node cp = make_node(OpKind::kCompress, 11, 2, 1, {{"axis", attr_i(-1)}});
-  r = run(cp, {&x, &cond});
+  Node cp = make_node(OpKind::kCompress, 11, 2, 1, {{"axis", int_attr(-1)}});
+  r = parse_and_run(cp, {&x, &cond});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ((*r)[0].shape(), (Shape{2, 1}));
   const Tensor u = i64({3, 1, 3, 2, 1});
-  Node un = make_node(OpKind::kUnique, 11, 1, 4, {{"sorted", attr_i(0)}});
-  r = run(un, {&u});
+  Node un = make_node(OpKind::kUnique, 11, 1, 4, {{"sorted", int_attr(0)}});
+  r = parse_and_run(un, {&u});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{3, 1, 2}));
-  EXPECT_EQ(values_of((*r)[1]), (std::vector<double>{0, 1, 3}));
-  EXPECT_EQ(values_of((*r)[2]), (std::vector<double>{0, 1, 0, 2, 1}));
-  EXPECT_EQ(values_of((*r)[3]), (std::vector<double>{2, 2, 1}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{3, 1, 2}));
+  EXPECT_EQ(values_as_double((*r)[1]), (std::vector<double>{0, 1, 3}));
+  EXPECT_EQ(values_as_double((*r)[2]), (std::vector<double>{0, 1, 0, 2, 1}));
+  EXPECT_EQ(values_as_double((*r)[3]), (std::vector<double>{2, 2, 1}));
   const Tensor idx = i64({-1, 5}), depth = i64({3}, Shape{}), vals = f32({2}, {0, 1});
   Node oh = make_node(OpKind::kOneHot, 11, 3, 1);
-  r = run(oh, {&idx, &depth, &vals});
+  r = parse_and_run(oh, {&idx, &depth, &vals});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   // -1 wraps to 2; 5 is outside [-3, 3) and gives all off values (ONNX spec).
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{0, 0, 1, 0, 0, 0}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{0, 0, 1, 0, 0, 0}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,8 +394,8 @@ TEST(TensorOps, ResizeBilinearHalfPixelAndNearest) {
   const Tensor x = f32({1, 1, 2, 2}, {1, 2, 3, 4});
   const Tensor roi = f32({0});
   const Tensor scales = f32({4}, {1, 1, 2, 2});
-  Node lin = make_node(OpKind::kResize, 13, 3, 1, {{"mode", attr_s("linear")}});
-  auto r = run(lin, {&x, &roi, &scales});
+  Node lin = make_node(OpKind::kResize, 13, 3, 1, {{"mode", string_attr("linear")}});
+  auto r = parse_and_run(lin, {&x, &roi, &scales});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   // half_pixel: x_in = (x_out + 0.5) / 2 - 0.5 -> -0.25, 0.25, 0.75, 1.25 (clamped at the edges)
   // per axis weights give rows [1, 1.25, 1.75, 2] and the same plus 2 for the second row.
@@ -445,17 +403,17 @@ TEST(TensorOps, ResizeBilinearHalfPixelAndNearest) {
   std::vector<double> want;
   for (double dy : {0.0, 0.5, 1.5, 2.0})
     for (double v : row) want.push_back(v + dy);
-  const auto got = values_of((*r)[0]);
+  const auto got = values_as_double((*r)[0]);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << i;
   const Tensor sizes = i64({1, 1, 3, 1});
   Node nn = make_node(OpKind::kResize, 13, 4, 1,
-                      {{"coordinate_transformation_mode", attr_s("asymmetric")},
-                       {"nearest_mode", attr_s("floor")}});
-  r = run(nn, {&x, &roi, nullptr, &sizes});
+                      {{"coordinate_transformation_mode", string_attr("asymmetric")},
+                       {"nearest_mode", string_attr("floor")}});
+  r = parse_and_run(nn, {&x, &roi, nullptr, &sizes});
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   // x_in = x_out * 2/3 -> rows 0, 0, 1; column x_out * 2 -> 0.
-  EXPECT_EQ(values_of((*r)[0]), (std::vector<double>{1, 1, 3}));
+  EXPECT_EQ(values_as_double((*r)[0]), (std::vector<double>{1, 1, 3}));
   const Tensor both = f32({4}, {1, 1, 2, 2});
   EXPECT_FALSE(run_status(make_node(OpKind::kResize, 13, 4, 1), {&x, &roi, &both, &sizes}).is_ok());
 }
@@ -470,4 +428,4 @@ TEST(TensorOps, ResizeStaticInferenceFromScales) {
 }
 
 }  // namespace
-}  // namespace sf
+}  // namespace sf::test

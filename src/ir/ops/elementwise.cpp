@@ -6,9 +6,11 @@
 #include "ir/ops/elementwise.hpp"
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "ir/op_schema.hpp"
 
@@ -275,29 +277,31 @@ Status parse_legacy_binary(Node& node) {
   return Status::ok();
 }
 
-Status parse_leaky_relu(Node& node) {
+// Activations whose attributes are floats with no constraint: reads each named attribute into
+// its member, in the order given; an absent one keeps the struct's (ONNX) default.
+template <typename Attrs>
+Status parse_float_attrs(Node& node,
+                         std::initializer_list<std::pair<const char*, float Attrs::*>> fields) {
   AttrReader r(node);
-  auto a = std::make_shared<LeakyReluAttrs>();
-  SF_ASSIGN_OR_RETURN(a->alpha, r.get_float("alpha", a->alpha));
+  auto a = std::make_shared<Attrs>();
+  for (const auto& [name, member] : fields) {
+    SF_ASSIGN_OR_RETURN((*a).*member, r.get_float(name, (*a).*member));
+  }
   node.attrs = std::move(a);
   return Status::ok();
+}
+
+Status parse_leaky_relu(Node& node) {
+  return parse_float_attrs<LeakyReluAttrs>(node, {{"alpha", &LeakyReluAttrs::alpha}});
 }
 
 Status parse_elu(Node& node) {
-  AttrReader r(node);
-  auto a = std::make_shared<EluAttrs>();
-  SF_ASSIGN_OR_RETURN(a->alpha, r.get_float("alpha", a->alpha));
-  node.attrs = std::move(a);
-  return Status::ok();
+  return parse_float_attrs<EluAttrs>(node, {{"alpha", &EluAttrs::alpha}});
 }
 
 Status parse_selu(Node& node) {
-  AttrReader r(node);
-  auto a = std::make_shared<SeluAttrs>();
-  SF_ASSIGN_OR_RETURN(a->alpha, r.get_float("alpha", a->alpha));
-  SF_ASSIGN_OR_RETURN(a->gamma, r.get_float("gamma", a->gamma));
-  node.attrs = std::move(a);
-  return Status::ok();
+  return parse_float_attrs<SeluAttrs>(
+      node, {{"alpha", &SeluAttrs::alpha}, {"gamma", &SeluAttrs::gamma}});
 }
 
 Status parse_celu(Node& node) {
@@ -311,29 +315,17 @@ Status parse_celu(Node& node) {
 }
 
 Status parse_hard_sigmoid(Node& node) {
-  AttrReader r(node);
-  auto a = std::make_shared<HardSigmoidAttrs>();
-  SF_ASSIGN_OR_RETURN(a->alpha, r.get_float("alpha", a->alpha));
-  SF_ASSIGN_OR_RETURN(a->beta, r.get_float("beta", a->beta));
-  node.attrs = std::move(a);
-  return Status::ok();
+  return parse_float_attrs<HardSigmoidAttrs>(
+      node, {{"alpha", &HardSigmoidAttrs::alpha}, {"beta", &HardSigmoidAttrs::beta}});
 }
 
 Status parse_thresholded_relu(Node& node) {
-  AttrReader r(node);
-  auto a = std::make_shared<ThresholdedReluAttrs>();
-  SF_ASSIGN_OR_RETURN(a->alpha, r.get_float("alpha", a->alpha));
-  node.attrs = std::move(a);
-  return Status::ok();
+  return parse_float_attrs<ThresholdedReluAttrs>(node, {{"alpha", &ThresholdedReluAttrs::alpha}});
 }
 
 Status parse_shrink(Node& node) {
-  AttrReader r(node);
-  auto a = std::make_shared<ShrinkAttrs>();
-  SF_ASSIGN_OR_RETURN(a->bias, r.get_float("bias", a->bias));
-  SF_ASSIGN_OR_RETURN(a->lambd, r.get_float("lambd", a->lambd));
-  node.attrs = std::move(a);
-  return Status::ok();
+  return parse_float_attrs<ShrinkAttrs>(
+      node, {{"bias", &ShrinkAttrs::bias}, {"lambd", &ShrinkAttrs::lambd}});
 }
 
 Status parse_gelu(Node& node) {

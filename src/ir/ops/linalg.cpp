@@ -603,8 +603,10 @@ static Status check_conv_dims(const Shape& in_sp, const Shape& w_sp, const std::
   return Status::ok();
 }
 
-Result<ConvGeometry> conv_geometry(const ConvAttrs& a, const Shape& in_sp, const Shape& w_sp,
-                                   const std::string& who) {
+// What both directions take from the attributes as given: kernel, strides, dilations and the
+// explicit pads split into begin and end. `out` is left for the caller.
+static Result<ConvGeometry> conv_geometry_from_attrs(const ConvAttrs& a, const Shape& in_sp,
+                                                     const Shape& w_sp, const std::string& who) {
   SF_TRY(check_conv_dims(in_sp, w_sp, who));
   ConvGeometry g;
   const size_t n = in_sp.size();
@@ -617,6 +619,13 @@ Result<ConvGeometry> conv_geometry(const ConvAttrs& a, const Shape& in_sp, const
   SF_TRY(spatial_attr(a.pads, 2 * n, 0, "pads", who, pads));
   g.pad_begin.assign(pads.begin(), pads.begin() + static_cast<int64_t>(n));
   g.pad_end.assign(pads.begin() + static_cast<int64_t>(n), pads.end());
+  return g;
+}
+
+Result<ConvGeometry> conv_geometry(const ConvAttrs& a, const Shape& in_sp, const Shape& w_sp,
+                                   const std::string& who) {
+  SF_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry_from_attrs(a, in_sp, w_sp, who));
+  const size_t n = g.spatial;
   g.out.assign(n, kUnknownDim);
   for (size_t i = 0; i < n; ++i) {
     const int64_t s = g.strides[i];
@@ -647,19 +656,10 @@ Result<ConvGeometry> conv_geometry(const ConvAttrs& a, const Shape& in_sp, const
 
 Result<ConvGeometry> conv_transpose_geometry(const ConvAttrs& a, const Shape& in_sp,
                                              const Shape& w_sp, const std::string& who) {
-  SF_TRY(check_conv_dims(in_sp, w_sp, who));
-  ConvGeometry g;
-  const size_t n = in_sp.size();
-  g.spatial = n;
-  g.in = in_sp;
-  SF_TRY(resolve_kernel(a, w_sp, who, g.kernel));
-  SF_TRY(spatial_attr(a.strides, n, 1, "strides", who, g.strides));
-  SF_TRY(spatial_attr(a.dilations, n, 1, "dilations", who, g.dilations));
-  std::vector<int64_t> pads, out_pad;
-  SF_TRY(spatial_attr(a.pads, 2 * n, 0, "pads", who, pads));
+  SF_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry_from_attrs(a, in_sp, w_sp, who));
+  const size_t n = g.spatial;
+  std::vector<int64_t> out_pad;
   SF_TRY(spatial_attr(a.output_padding, n, 0, "output_padding", who, out_pad));
-  g.pad_begin.assign(pads.begin(), pads.begin() + static_cast<int64_t>(n));
-  g.pad_end.assign(pads.begin() + static_cast<int64_t>(n), pads.end());
   std::vector<int64_t> out_shape;
   if (!a.output_shape.empty()) {
     // Either the spatial dims or the full [N, C, spatial...] shape.

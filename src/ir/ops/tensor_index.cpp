@@ -54,23 +54,29 @@ Status infer_gather(InferContext& ctx) {
 
 // --- GatherElements / Scatter / ScatterElements ---
 
+// Data (input 0) and indices (input 1) of GatherElements and ScatterElements: the same rank
+// >= 1, and indices no longer than data along every dim but `axis` (where both are known).
+Status check_elements_indices(const InferContext& ctx, int64_t axis) {
+  if (!ctx.rank_known(0) || !ctx.rank_known(1)) return Status::ok();
+  if (ctx.rank(0) < 1 || ctx.rank(0) != ctx.rank(1))
+    return ctx.error("data " + shape_str(ctx.shape(0)) + " and indices " +
+                     shape_str(ctx.shape(1)) + " must have the same rank >= 1");
+  auto ax = normalize_axis(axis, ctx.rank(0));
+  if (!ax) return with_node(ctx, ax.status());
+  for (int64_t d = 0; d < ctx.rank(0); ++d) {
+    const int64_t di = ctx.shape(0)[static_cast<size_t>(d)];
+    const int64_t ii = ctx.shape(1)[static_cast<size_t>(d)];
+    if (d != *ax && di != kUnknownDim && ii != kUnknownDim && ii > di)
+      return ctx.error("indices " + shape_str(ctx.shape(1)) + " exceed data " +
+                       shape_str(ctx.shape(0)) + " along axis " + std::to_string(d));
+  }
+  return Status::ok();
+}
+
 Status infer_gather_elements(InferContext& ctx) {
   const auto& a = ctx.node.attrs_as<AxisAttrs>();
   SF_TRY(expect_index(ctx, 1, "indices"));
-  if (ctx.rank_known(0) && ctx.rank_known(1)) {
-    if (ctx.rank(0) < 1 || ctx.rank(0) != ctx.rank(1))
-      return ctx.error("data " + shape_str(ctx.shape(0)) + " and indices " +
-                       shape_str(ctx.shape(1)) + " must have the same rank >= 1");
-    auto ax = normalize_axis(a.axis, ctx.rank(0));
-    if (!ax) return with_node(ctx, ax.status());
-    for (int64_t d = 0; d < ctx.rank(0); ++d) {
-      const int64_t di = ctx.shape(0)[static_cast<size_t>(d)];
-      const int64_t ii = ctx.shape(1)[static_cast<size_t>(d)];
-      if (d != *ax && di != kUnknownDim && ii != kUnknownDim && ii > di)
-        return ctx.error("indices " + shape_str(ctx.shape(1)) + " exceed data " +
-                         shape_str(ctx.shape(0)) + " along axis " + std::to_string(d));
-    }
-  }
+  SF_TRY(check_elements_indices(ctx, a.axis));
   ctx.set_output(0, ctx.dtype(0), ctx.in[1].shape);
   return Status::ok();
 }
@@ -102,20 +108,7 @@ Status infer_scatter_elements(InferContext& ctx) {
   if (ctx.shape_known(1) && ctx.shape_known(2) && ctx.shape(1) != ctx.shape(2))
     return ctx.error("indices " + shape_str(ctx.shape(1)) + " and updates " +
                      shape_str(ctx.shape(2)) + " differ in shape");
-  if (ctx.rank_known(0) && ctx.rank_known(1)) {
-    if (ctx.rank(0) < 1 || ctx.rank(0) != ctx.rank(1))
-      return ctx.error("data " + shape_str(ctx.shape(0)) + " and indices " +
-                       shape_str(ctx.shape(1)) + " must have the same rank >= 1");
-    auto ax = normalize_axis(a.axis, ctx.rank(0));
-    if (!ax) return with_node(ctx, ax.status());
-    for (int64_t d = 0; d < ctx.rank(0); ++d) {
-      const int64_t di = ctx.shape(0)[static_cast<size_t>(d)];
-      const int64_t ii = ctx.shape(1)[static_cast<size_t>(d)];
-      if (d != *ax && di != kUnknownDim && ii != kUnknownDim && ii > di)
-        return ctx.error("indices " + shape_str(ctx.shape(1)) + " exceed data " +
-                         shape_str(ctx.shape(0)) + " along axis " + std::to_string(d));
-    }
-  }
+  SF_TRY(check_elements_indices(ctx, a.axis));
   ctx.set_output(0, ctx.dtype(0), ctx.in[0].shape);
   return Status::ok();
 }

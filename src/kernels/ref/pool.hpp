@@ -106,22 +106,31 @@ void max_pool3d(const T* src, T* dst, int64_t* indices, const Pool3dParams& p,
   });
 }
 
+// Sum over the valid taps of one window of `plane` of term(x), x loaded as compute_t<T>, in
+// row-major tap order.
+template <typename T, typename Term>
+compute_t<T> pool_window_sum(const T* plane, const Pool3dParams& p, const PoolTaps& td,
+                             const PoolTaps& th, const PoolTaps& tw, Term&& term) {
+  const int64_t H = p.in[1], W = p.in[2];
+  compute_t<T> sum = 0;
+  for (int64_t kd = td.k_lo; kd < td.k_hi; ++kd) {
+    const int64_t id = td.start + kd * p.dilation[0];
+    for (int64_t kh = th.k_lo; kh < th.k_hi; ++kh) {
+      const T* row = plane + (id * H + th.start + kh * p.dilation[1]) * W + tw.start;
+      for (int64_t kw = tw.k_lo; kw < tw.k_hi; ++kw) sum += term(load(row[kw * p.dilation[2]]));
+    }
+  }
+  return sum;
+}
+
 template <typename T>
 void avg_pool3d(const T* src, T* dst, const Pool3dParams& p, bool count_include_pad) {
   using C = compute_t<T>;
-  const int64_t H = p.in[1], W = p.in[2], vol = p.in[0] * H * W;
+  const int64_t vol = p.in[0] * p.in[1] * p.in[2];
   const int64_t kernel_volume = p.kernel[0] * p.kernel[1] * p.kernel[2];
   pool3d_for_each(p, [&](int64_t c, int64_t o, const PoolTaps& td, const PoolTaps& th,
                          const PoolTaps& tw) {
-    const T* plane = src + c * vol;
-    C sum = 0;
-    for (int64_t kd = td.k_lo; kd < td.k_hi; ++kd) {
-      const int64_t id = td.start + kd * p.dilation[0];
-      for (int64_t kh = th.k_lo; kh < th.k_hi; ++kh) {
-        const T* row = plane + (id * H + th.start + kh * p.dilation[1]) * W + tw.start;
-        for (int64_t kw = tw.k_lo; kw < tw.k_hi; ++kw) sum += load(row[kw * p.dilation[2]]);
-      }
-    }
+    const C sum = pool_window_sum(src + c * vol, p, td, th, tw, [](C v) { return v; });
     const int64_t n = count_include_pad
                           ? kernel_volume
                           : (td.k_hi - td.k_lo) * (th.k_hi - th.k_lo) * (tw.k_hi - tw.k_lo);
@@ -132,22 +141,14 @@ void avg_pool3d(const T* src, T* dst, const Pool3dParams& p, bool count_include_
 template <typename T>
 void lp_pool3d(const T* src, T* dst, const Pool3dParams& p, double power) {
   using C = compute_t<T>;
-  const int64_t H = p.in[1], W = p.in[2], vol = p.in[0] * H * W;
+  const int64_t vol = p.in[0] * p.in[1] * p.in[2];
   const C pw = static_cast<C>(power);
   pool3d_for_each(p, [&](int64_t c, int64_t o, const PoolTaps& td, const PoolTaps& th,
                          const PoolTaps& tw) {
-    const T* plane = src + c * vol;
-    C sum = 0;
-    for (int64_t kd = td.k_lo; kd < td.k_hi; ++kd) {
-      const int64_t id = td.start + kd * p.dilation[0];
-      for (int64_t kh = th.k_lo; kh < th.k_hi; ++kh) {
-        const T* row = plane + (id * H + th.start + kh * p.dilation[1]) * W + tw.start;
-        for (int64_t kw = tw.k_lo; kw < tw.k_hi; ++kw) {
-          const C a = std::abs(load(row[kw * p.dilation[2]]));
-          sum += power == 2 ? a * a : power == 1 ? a : std::pow(a, pw);
-        }
-      }
-    }
+    const C sum = pool_window_sum(src + c * vol, p, td, th, tw, [&](C v) {
+      const C a = std::abs(v);
+      return power == 2 ? a * a : power == 1 ? a : std::pow(a, pw);
+    });
     dst[o] = store<T>(power == 2 ? std::sqrt(sum) : power == 1 ? sum : std::pow(sum, 1 / pw));
   });
 }

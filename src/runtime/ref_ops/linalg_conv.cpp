@@ -36,6 +36,14 @@ Result<ir::ConvGeometry> geometry(const KernelContext& ctx, const Shape& xs, con
                    : ir::conv_geometry(at, in, k, ctx.node.label());
 }
 
+// Sets each of the `channels` planes of `plane_size` elements in dst to its bias value, or to 0
+// when bias is null.
+template <typename U>
+void fill_with_bias(U* dst, int64_t channels, int64_t plane_size, const U* bias) {
+  for (int64_t oc = 0; oc < channels; ++oc)
+    std::fill(dst + oc * plane_size, dst + (oc + 1) * plane_size, bias ? bias[oc] : U(0));
+}
+
 }  // namespace
 
 // y[N, M, out...] = conv(x[N, C, in...], w[M, C/group, k...]) + bias[M] (bias may be null).
@@ -61,8 +69,7 @@ Status conv_forward(KernelContext& ctx, const U* x, const Shape& xs, const U* w,
     for (int64_t gi = 0; gi < group; ++gi) {
       const U* xg = x + (img * c + gi * cg) * p_in;
       U* yg = y + (img * m + gi * mg) * p_out;
-      for (int64_t oc = 0; oc < mg; ++oc)
-        std::fill(yg + oc * p_out, yg + (oc + 1) * p_out, bias ? bias[gi * mg + oc] : U(0));
+      fill_with_bias(yg, mg, p_out, bias ? bias + gi * mg : nullptr);
       if (depth == 0 || p_out == 0) continue;
       const U* colp = xg;
       if (!pointwise) {
@@ -97,8 +104,7 @@ Status conv_transpose(KernelContext& ctx, const U* x, const Shape& xs, const U* 
     for (int64_t gi = 0; gi < group; ++gi) {
       const U* xg = x + (img * c + gi * cg) * p_in;
       U* yg = y + (img * m + gi * mg) * p_out;
-      for (int64_t oc = 0; oc < mg; ++oc)
-        std::fill(yg + oc * p_out, yg + (oc + 1) * p_out, bias ? bias[gi * mg + oc] : U(0));
+      fill_with_bias(yg, mg, p_out, bias ? bias + gi * mg : nullptr);
       if (rows == 0 || p_in == 0 || p_out == 0) continue;
       U* colp = col.data<U>();
       std::fill(colp, colp + rows * p_in, U(0));

@@ -39,6 +39,21 @@ Result<AxisSplit> axis_split(const KernelContext& ctx, const Tensor& x, const Te
   return s;
 }
 
+// QuantizeLinear's and DequantizeLinear's parameters: x (input 0) split around the axis of the
+// scale (input 1), and the scales and zero points (input 2; zeros when absent) per channel.
+struct LinearQuantParams {
+  AxisSplit split;
+  std::vector<float> scale;
+  std::vector<int32_t> zero_point;
+};
+
+Result<LinearQuantParams> linear_quant_params(const KernelContext& ctx) {
+  const Tensor& scale = ctx.input(1);
+  const Tensor* zp = ctx.has(2) ? &ctx.input(2) : nullptr;
+  SF_ASSIGN_OR_RETURN(AxisSplit s, axis_split(ctx, ctx.input(0), scale));
+  return LinearQuantParams{s, read_scales(scale, s.channels), read_zero_points(zp, s.channels)};
+}
+
 template <typename Q>
 void quantize_any(const Tensor& x, Q* y, const AxisSplit& s, const std::vector<float>& scale,
                   const std::vector<int32_t>& zp) {
@@ -69,14 +84,10 @@ void quantize_any(const Tensor& x, Q* y, const AxisSplit& s, const std::vector<f
 
 Status run_quantize(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Tensor& scale = ctx.input(1);
-  const Tensor* zp = ctx.has(2) ? &ctx.input(2) : nullptr;
   Tensor& y = ctx.output(0);
-  SF_ASSIGN_OR_RETURN(AxisSplit s, axis_split(ctx, x, scale));
-  const auto sc = read_scales(scale, s.channels);
-  const auto zv = read_zero_points(zp, s.channels);
-  if (y.dtype() == DType::kU8) quantize_any(x, y.data<uint8_t>(), s, sc, zv);
-  else quantize_any(x, y.data<int8_t>(), s, sc, zv);
+  SF_ASSIGN_OR_RETURN(const LinearQuantParams q, linear_quant_params(ctx));
+  if (y.dtype() == DType::kU8) quantize_any(x, y.data<uint8_t>(), q.split, q.scale, q.zero_point);
+  else quantize_any(x, y.data<int8_t>(), q.split, q.scale, q.zero_point);
   return Status::ok();
 }
 
@@ -100,16 +111,12 @@ void dequantize_any(const X* x, Tensor& y, const AxisSplit& s, const std::vector
 
 Status run_dequantize(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const Tensor& scale = ctx.input(1);
-  const Tensor* zp = ctx.has(2) ? &ctx.input(2) : nullptr;
   Tensor& y = ctx.output(0);
-  SF_ASSIGN_OR_RETURN(AxisSplit s, axis_split(ctx, x, scale));
-  const auto sc = read_scales(scale, s.channels);
-  const auto zv = read_zero_points(zp, s.channels);
+  SF_ASSIGN_OR_RETURN(const LinearQuantParams q, linear_quant_params(ctx));
   switch (x.dtype()) {
-    case DType::kU8: dequantize_any(x.data<uint8_t>(), y, s, sc, zv); break;
-    case DType::kI8: dequantize_any(x.data<int8_t>(), y, s, sc, zv); break;
-    default: dequantize_any(x.data<int32_t>(), y, s, sc, zv); break;
+    case DType::kU8: dequantize_any(x.data<uint8_t>(), y, q.split, q.scale, q.zero_point); break;
+    case DType::kI8: dequantize_any(x.data<int8_t>(), y, q.split, q.scale, q.zero_point); break;
+    default: dequantize_any(x.data<int32_t>(), y, q.split, q.scale, q.zero_point); break;
   }
   return Status::ok();
 }
@@ -167,11 +174,14 @@ Status run_matmul_integer(KernelContext& ctx) {
   return Status::ok();
 }
 
-template <typename Q>
+// y (uint8 or int8) = the int32 accumulator acc requantised with per-channel multipliers.
 void requantize_into(const Tensor& acc, Tensor& y, int64_t outer, int64_t channels, int64_t inner,
                      const std::vector<float>& mult, int32_t zp) {
-  ref::requantize(static_cast<const int32_t*>(acc.raw()), y.data<Q>(), outer, channels, inner,
-                  mult.data(), zp);
+  const auto* src = static_cast<const int32_t*>(acc.raw());
+  if (y.dtype() == DType::kU8)
+    ref::requantize(src, y.data<uint8_t>(), outer, channels, inner, mult.data(), zp);
+  else
+    ref::requantize(src, y.data<int8_t>(), outer, channels, inner, mult.data(), zp);
 }
 
 // QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp).
@@ -204,8 +214,7 @@ Status run_qlinear_matmul(KernelContext& ctx) {
     inner = 1;
     outer = m * n == 0 ? 0 : y.numel() / (m * n);
   }
-  if (y.dtype() == DType::kU8) requantize_into<uint8_t>(acc, y, outer, channels, inner, mult, yz);
-  else requantize_into<int8_t>(acc, y, outer, channels, inner, mult, yz);
+  requantize_into(acc, y, outer, channels, inner, mult, yz);
   return Status::ok();
 }
 
@@ -230,8 +239,7 @@ Status run_qlinear_conv(KernelContext& ctx) {
   const int32_t yz = read_zero_points(&ctx.input(7), 1)[0];
   const int64_t n_img = y.dim(0);
   const int64_t inner = (n_img == 0 || m == 0) ? 0 : y.numel() / (n_img * m);
-  if (y.dtype() == DType::kU8) requantize_into<uint8_t>(acc, y, n_img, m, inner, mult, yz);
-  else requantize_into<int8_t>(acc, y, n_img, m, inner, mult, yz);
+  requantize_into(acc, y, n_img, m, inner, mult, yz);
   return Status::ok();
 }
 

@@ -61,7 +61,10 @@ Status run_max_pool(KernelContext& ctx) {
   return done ? Status::ok() : ctx.error(std::string("unsupported type ") + dtype_name(x.dtype()));
 }
 
-Status run_average_pool(KernelContext& ctx) {
+// AveragePool and LpPool take floating-point inputs only; pool(src, dst, params, attrs) calls
+// the kernel for one element type.
+template <typename Pool>
+Status run_floating_pool(KernelContext& ctx, Pool&& pool) {
   const auto& a = ctx.node.attrs_as<ir::PoolAttrs>();
   SF_ASSIGN_OR_RETURN(const ref::Pool3dParams p, pool_params(ctx, a));
   const Tensor& x = ctx.input(0);
@@ -70,27 +73,23 @@ Status run_average_pool(KernelContext& ctx) {
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (ref::is_floating_v<T>) {
-      ref::avg_pool3d(x.data<T>(), y.data<T>(), p, a.count_include_pad);
+      pool(x.data<T>(), y.data<T>(), p, a);
       done = true;
     }
   });
   return done ? Status::ok() : ctx.error(std::string("unsupported type ") + dtype_name(x.dtype()));
 }
 
-Status run_lp_pool(KernelContext& ctx) {
-  const auto& a = ctx.node.attrs_as<ir::PoolAttrs>();
-  SF_ASSIGN_OR_RETURN(const ref::Pool3dParams p, pool_params(ctx, a));
-  const Tensor& x = ctx.input(0);
-  Tensor& y = ctx.output(0);
-  bool done = false;
-  visit_dtype(x.dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if constexpr (ref::is_floating_v<T>) {
-      ref::lp_pool3d(x.data<T>(), y.data<T>(), p, a.p);
-      done = true;
-    }
+Status run_average_pool(KernelContext& ctx) {
+  return run_floating_pool(ctx, [](const auto* src, auto* dst, const ref::Pool3dParams& p,
+                                   const ir::PoolAttrs& a) {
+    ref::avg_pool3d(src, dst, p, a.count_include_pad);
   });
-  return done ? Status::ok() : ctx.error(std::string("unsupported type ") + dtype_name(x.dtype()));
+}
+
+Status run_lp_pool(KernelContext& ctx) {
+  return run_floating_pool(ctx, [](const auto* src, auto* dst, const ref::Pool3dParams& p,
+                                   const ir::PoolAttrs& a) { ref::lp_pool3d(src, dst, p, a.p); });
 }
 
 enum class GlobalKind { kMax, kAverage, kLp };

@@ -2,6 +2,8 @@
 // NonZero, Unique, ReverseSequence, OneHot and Trilu. Index values are checked here (the
 // kernels take normalised int64 indices) so that an error names the value and the dim size.
 #include <cmath>
+#include <optional>
+#include <vector>
 
 #include "kernels/ref/tensor_copy.hpp"
 #include "kernels/ref/tensor_index.hpp"
@@ -136,36 +138,56 @@ Status run_scatternd(KernelContext& ctx) {
   return scatter_common(ctx, offsets, prod(x.shape(), k, x.shape().size()));
 }
 
+// Compress and Unique pick whole slices of x along an optional axis; without one, x is
+// flattened. x is viewed as [outer, count, inner] around that axis.
+struct AxisSlices {
+  std::optional<size_t> axis;
+  int64_t outer = 1, count = 0, inner = 1;
+};
+
+Result<AxisSlices> axis_slices(const Tensor& x, const std::optional<int64_t>& axis) {
+  AxisSlices s;
+  s.count = x.numel();
+  if (axis) {
+    SF_ASSIGN_OR_RETURN(const int64_t ax, normalize_axis(*axis, x.rank()));
+    s.axis = static_cast<size_t>(ax);
+    s.outer = prod(x.shape(), 0, *s.axis);
+    s.count = x.dim(ax);
+    s.inner = prod(x.shape(), *s.axis + 1, x.shape().size());
+  }
+  return s;
+}
+
+// Output 0 = the slices `kept` of x, in that order.
+Status gather_slices(KernelContext& ctx, const Tensor& x, const AxisSlices& s,
+                     const std::vector<int64_t>& kept) {
+  const auto n = static_cast<int64_t>(kept.size());
+  Shape out{n};
+  if (s.axis) {
+    out = x.shape();
+    out[*s.axis] = n;
+  }
+  SF_ASSIGN_OR_RETURN(Tensor * y, ctx.output(0, x.dtype(), out));
+  ref::gather_blocks(y->raw(), x.raw(), s.outer, s.count, s.inner, kept.data(), n, esize(x));
+  return Status::ok();
+}
+
 Status run_compress(KernelContext& ctx) {
   const auto& a = ctx.node.attrs_as<ir::OptionalAxisAttrs>();
   const Tensor& x = ctx.input(0);
   const Tensor& cond = ctx.input(1);
-  int64_t axis = 0, outer = 1, dim = x.numel(), inner = 1;
-  if (a.axis) {
-    SF_ASSIGN_OR_RETURN(axis, normalize_axis(*a.axis, x.rank()));
-    const auto ax = static_cast<size_t>(axis);
-    outer = prod(x.shape(), 0, ax);
-    dim = x.dim(axis);
-    inner = prod(x.shape(), ax + 1, x.shape().size());
-  }
+  SF_ASSIGN_OR_RETURN(const AxisSlices s, axis_slices(x, a.axis));
   std::vector<int64_t> kept;
   const bool* c = cond.data<bool>();
   for (int64_t j = 0; j < cond.numel(); ++j) {
     if (!c[j]) continue;
-    if (j >= dim)
+    if (j >= s.count)
       return ctx.error("condition " + cond.describe() + " selects position " + std::to_string(j) +
-                       ", beyond the " + std::to_string(dim) + " slices of input " + x.describe());
+                       ", beyond the " + std::to_string(s.count) + " slices of input " +
+                       x.describe());
     kept.push_back(j);
   }
-  Shape out{static_cast<int64_t>(kept.size())};
-  if (a.axis) {
-    out = x.shape();
-    out[static_cast<size_t>(axis)] = static_cast<int64_t>(kept.size());
-  }
-  SF_ASSIGN_OR_RETURN(Tensor * y, ctx.output(0, x.dtype(), out));
-  ref::gather_blocks(y->raw(), x.raw(), outer, dim, inner, kept.data(),
-                     static_cast<int64_t>(kept.size()), esize(x));
-  return Status::ok();
+  return gather_slices(ctx, x, s, kept);
 }
 
 Status run_nonzero(KernelContext& ctx) {
@@ -187,27 +209,13 @@ Status run_nonzero(KernelContext& ctx) {
 Status run_unique(KernelContext& ctx) {
   const auto& a = ctx.node.attrs_as<ir::OptionalAxisAttrs>();
   const Tensor& x = ctx.input(0);
-  int64_t axis = 0, outer = 1, len = x.numel(), inner = 1;
-  if (a.axis) {
-    SF_ASSIGN_OR_RETURN(axis, normalize_axis(*a.axis, x.rank()));
-    const auto ax = static_cast<size_t>(axis);
-    outer = prod(x.shape(), 0, ax);
-    len = x.dim(axis);
-    inner = prod(x.shape(), ax + 1, x.shape().size());
-  }
+  SF_ASSIGN_OR_RETURN(const AxisSlices s, axis_slices(x, a.axis));
   ref::UniqueResult u;
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    u = ref::unique_items(x.data<T>(), outer, len, inner, a.sorted);
+    u = ref::unique_items(x.data<T>(), s.outer, s.count, s.inner, a.sorted);
   });
-  const auto n_unique = static_cast<int64_t>(u.first.size());
-  Shape ys{n_unique};
-  if (a.axis) {
-    ys = x.shape();
-    ys[static_cast<size_t>(axis)] = n_unique;
-  }
-  SF_ASSIGN_OR_RETURN(Tensor * y, ctx.output(0, x.dtype(), ys));
-  ref::gather_blocks(y->raw(), x.raw(), outer, len, inner, u.first.data(), n_unique, esize(x));
+  SF_TRY(gather_slices(ctx, x, s, u.first));
   const std::vector<int64_t>* extra[] = {&u.first, &u.inverse, &u.counts};
   for (size_t i = 1; i < ctx.num_outputs() && i < 4; ++i) {
     const std::vector<int64_t>& v = *extra[i - 1];
