@@ -71,7 +71,7 @@ Status parse_node(Node& node) {
   if (n_in < s->min_inputs || n_in > s->max_inputs)
     return invalid_model(node.label() + ": has " + std::to_string(n_in) + " inputs, expected " +
                          std::to_string(s->min_inputs) + " to " + std::to_string(s->max_inputs));
-  for (int i = 0; i < s->min_inputs; ++i)
+  for (int i = 0; i < (s->variadic ? n_in : s->min_inputs); ++i)
     if (node.inputs[static_cast<size_t>(i)] == kNoValue)
       return invalid_model(node.label() + ": required input " + std::to_string(i) + " is empty");
   if (n_out < s->min_outputs || n_out > s->max_outputs)

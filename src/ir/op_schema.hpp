@@ -65,6 +65,8 @@ struct OpSchema {
   int max_opset = kMaxOpset;
   ParseFn parse = nullptr;    // may be null: no attributes
   InferFn infer = nullptr;
+  // Variadic ops (Sum, Concat, Einsum, ...): any number of inputs, none of them may be omitted.
+  bool variadic = false;
 };
 
 // The registered schema of `op`, or nullptr if steadfast does not implement it.

@@ -289,6 +289,34 @@ def make_all(out):
     c.write_model(m)
     c.finish()
 
+    c = Case(out, "duplicate_initializer", "two initializers named 'w'",
+             r"initializer 'w' is listed twice")
+    w = helper.make_tensor("w", TensorProto.FLOAT, [2, 3], np.ones(6, np.float32))
+    m = add_with_initializer(w)
+    m.graph.initializer.append(w)
+    c.write_model(m)
+    c.finish()
+
+    c = Case(out, "domain_not_imported", "a node of domain 'com.example' the model never imports",
+             r"Relu 'relu': domain 'com\.example' is not imported by the model")
+    m = relu_model()
+    m.graph.node[0].domain = "com.example"
+    c.write_model(m)
+    c.finish()
+
+    c = Case(out, "subgraph_undefined_outer", "an If branch reads a value no enclosing graph has",
+             r"Relu 'then_relu': input 'ghost' is not defined by any node, input or initializer "
+             r"of this subgraph or its enclosing graphs")
+    then_g = helper.make_graph([helper.make_node("Relu", ["ghost"], ["t"], name="then_relu")],
+                               "then", [], [vinfo("t")])
+    else_g = helper.make_graph([helper.make_node("Relu", ["x"], ["e"], name="else_relu")],
+                               "else", [], [vinfo("e")])
+    c.write_model(model_of([helper.make_node("If", ["c"], ["y"], name="if", then_branch=then_g,
+                                             else_branch=else_g)],
+                           [helper.make_tensor_value_info("c", TensorProto.BOOL, []), vinfo("x")],
+                           [vinfo("y")]))
+    c.finish()
+
     c = Case(out, "unknown_op", "op_type FrobnicateTensor",
              r"FrobnicateTensor 'frob': operator FrobnicateTensor \(opset 13\) is not supported")
     c.write_model(model_of([helper.make_node("FrobnicateTensor", ["x"], ["y"], name="frob")],
@@ -374,6 +402,22 @@ def make_all(out):
              args=["run", "model.onnx", "--input", "idx=idx.npy", "-q"])
     c.write_model(gather())
     c.write_npy(np.array([0, 7], np.int64), "idx.npy")
+    c.finish()
+
+    # A variadic op with an omitted (empty-name) input: refused at load, never bound to a kernel.
+    c = Case(out, "einsum_omitted_input", "Einsum 'ij,ij->ij' with its second input omitted",
+             r"Einsum 'einsum': .*input 1\b")
+    c.write_model(model_of([helper.make_node("Einsum", ["x", ""], ["y"], name="einsum",
+                                             equation="ij,ij->ij")],
+                           [vinfo("x")], [vinfo("y")]))
+    c.finish()
+
+    # MatMulInteger needs inputs of rank >= 1; a rank-0 B must be refused, not indexed.
+    c = Case(out, "matmulinteger_scalar_input", "MatMulInteger int8[3,4] x int8[] (rank 0)",
+             r"MatMulInteger 'mm': .*rank")
+    c.write_model(model_of([helper.make_node("MatMulInteger", ["a", "b"], ["y"], name="mm")],
+                           [vinfo("a", TensorProto.INT8, (3, 4)), vinfo("b", TensorProto.INT8, ())],
+                           [helper.make_tensor_value_info("y", TensorProto.INT32, None)]))
     c.finish()
 
     # External data: confined to the model's folder.
@@ -502,6 +546,19 @@ def make_all(out):
     c.write_model(model_of([helper.make_node("Add", ["a", "b"], ["y"], name="outer_sum")],
                            [vinfo("a", shape=(1000, 1)), vinfo("b", shape=(1, 1000))],
                            [vinfo("y", shape=(1000, 1000))]))
+    c.finish()
+
+    # Command-line mistakes.
+    c = Case(out, "missing_model_file", "the model path does not exist",
+             r"cannot open model 'no_such_model\.onnx'",
+             args=["run", "no_such_model.onnx", "--random", "-q"])
+    c.finish()
+
+    c = Case(out, "input_name_unknown", "--input names a value the model does not take",
+             r"the model has no input named 'z' \(inputs: x\)",
+             args=["run", "model.onnx", "--input", "z=x.npy", "--random", "-q"])
+    c.write_model(relu_model())
+    c.write_npy(np.ones((2, 3), np.float32), "x.npy")
     c.finish()
 
     # .npy inputs.

@@ -84,7 +84,9 @@ def main():
     cov = re.findall(r"#\d+\s+\w+\s+cov: (\d+) ft: (\d+)(?: corp: (\d+)/(\S+))?", log)
     inited = re.search(r"#\d+\s+INITED cov: (\d+) ft: (\d+) corp: (\d+)", log)
     reproducers = sorted(os.listdir(artifacts))
-    summary = (f"{n_seeds} seeds, {execs[-1] if execs else '?'} executions in {args.seconds} s, "
+    elapsed = re.findall(r"Done (\d+) runs in (\d+) second", log)
+    took = f"{elapsed[-1][1]} s" if elapsed else f"up to {args.seconds} s"
+    summary = (f"{n_seeds} seeds, {execs[-1] if execs else '?'} executions in {took}, "
                f"cov {cov[-1][0] if cov else '?'} ft {cov[-1][1] if cov else '?'}"
                + (f" (after seeds: cov {inited.group(1)} ft {inited.group(2)})" if inited else "")
                + f", corpus {len(os.listdir(found))} new inputs")

@@ -430,7 +430,8 @@ Status parse_bit_shift(Node& node) {
 constexpr int kMaxVariadicInputs = 1 << 16;
 
 void reg(OpKind op, int min_in, int max_in, int min_opset, ParseFn parse, InferFn infer) {
-  register_schema(op, {min_in, max_in, 1, 1, min_opset, kMaxOpset, parse, infer});
+  register_schema(op, {min_in, max_in, 1, 1, min_opset, kMaxOpset, parse, infer,
+                       /*variadic=*/max_in == kMaxVariadicInputs});
 }
 
 }  // namespace

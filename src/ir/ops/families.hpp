@@ -11,6 +11,7 @@ void register_tensor_schemas();
 void register_recurrent_schemas();
 void register_detection_schemas();
 void register_control_schemas();
+void register_signal_schemas();
 
 inline void register_all_schemas() {
   register_elementwise_schemas();
@@ -21,6 +22,7 @@ inline void register_all_schemas() {
   register_recurrent_schemas();
   register_detection_schemas();
   register_control_schemas();
+  register_signal_schemas();
 }
 
 }  // namespace sf::ir

@@ -803,7 +803,8 @@ Result<EinsumPlan> einsum_plan(const EinsumAttrs& a, const std::vector<Shape>& s
 void register_linalg_schemas() {
   register_schema(OpKind::kMatMul, {2, 2, 1, 1, 1, kMaxOpset, nullptr, infer_matmul});
   register_schema(OpKind::kGemm, {2, 3, 1, 1, 1, kMaxOpset, parse_gemm, infer_gemm});
-  register_schema(OpKind::kEinsum, {1, 64, 1, 1, 12, kMaxOpset, parse_einsum, infer_einsum});
+  register_schema(OpKind::kEinsum,
+                  {1, 64, 1, 1, 12, kMaxOpset, parse_einsum, infer_einsum, /*variadic=*/true});
   register_schema(OpKind::kConv, {2, 3, 1, 1, 1, kMaxOpset, parse_conv, infer_conv});
   register_schema(OpKind::kConvTranspose,
                   {2, 3, 1, 1, 1, kMaxOpset, parse_conv_transpose, infer_conv_transpose});

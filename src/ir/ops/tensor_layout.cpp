@@ -470,7 +470,8 @@ Status infer_depth_space(InferContext& ctx) {
 
 void register_layout_schemas() {
   register_schema(OpKind::kTranspose, {1, 1, 1, 1, 1, kMaxOpset, parse_transpose, infer_transpose});
-  register_schema(OpKind::kConcat, {1, kVariadic, 1, 1, 1, kMaxOpset, parse_axis_attr, infer_concat});
+  register_schema(OpKind::kConcat,
+                  {1, kVariadic, 1, 1, 1, kMaxOpset, parse_axis_attr, infer_concat, /*variadic=*/true});
   register_schema(OpKind::kSplit, {1, 2, 1, kVariadic, 1, kMaxOpset, parse_split, infer_split});
   register_schema(OpKind::kSlice, {1, 5, 1, 1, 1, kMaxOpset, parse_slice, infer_slice});
   register_schema(OpKind::kPad, {1, 3, 1, 1, 1, kMaxOpset, parse_pad, infer_pad});

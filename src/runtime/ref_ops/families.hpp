@@ -11,6 +11,7 @@ void register_tensor_kernels();
 void register_recurrent_kernels();
 void register_detection_kernels();
 void register_control_kernels();
+void register_signal_kernels();
 
 inline void register_all_ref_kernels() {
   register_elementwise_kernels();
@@ -21,6 +22,7 @@ inline void register_all_ref_kernels() {
   register_recurrent_kernels();
   register_detection_kernels();
   register_control_kernels();
+  register_signal_kernels();
 }
 
 }  // namespace sf::rt
