@@ -466,13 +466,14 @@ Status infer_dynamic_quantize(InferContext& ctx) {
 }
 
 // Rows of the A operand of a matmul-like op ([..., M, K] or [K]); kUnknownDim if unknown.
+// Callers check rank >= 1 first (expect_rank); rank 0 still answers kUnknownDim, never UB.
 int64_t matmul_rows(const InferContext& ctx, size_t i) {
-  if (!ctx.rank_known(i)) return kUnknownDim;
+  if (!ctx.rank_known(i) || ctx.rank(i) == 0) return kUnknownDim;
   const Shape& s = ctx.shape(i);
   return s.size() == 1 ? 1 : s[s.size() - 2];
 }
 int64_t matmul_cols(const InferContext& ctx, size_t i) {
-  if (!ctx.rank_known(i)) return kUnknownDim;
+  if (!ctx.rank_known(i) || ctx.rank(i) == 0) return kUnknownDim;
   const Shape& s = ctx.shape(i);
   return s.size() == 1 ? 1 : s.back();
 }
@@ -482,6 +483,8 @@ Status infer_matmul_integer(InferContext& ctx) {
   SF_TRY(ctx.expect_dtype(1, {DType::kU8, DType::kI8}));
   SF_TRY(expect_same_dtype(ctx, 0, 2));
   SF_TRY(expect_same_dtype(ctx, 1, 3));
+  SF_TRY(ctx.expect_rank(0, 1, kMaxRank));
+  SF_TRY(ctx.expect_rank(1, 1, kMaxRank));
   SF_TRY(check_quant_param_shape(ctx, 2, "a_zero_point", matmul_rows(ctx, 0)));
   SF_TRY(check_quant_param_shape(ctx, 3, "b_zero_point", matmul_cols(ctx, 1)));
   if (!ctx.rank_known(0) || !ctx.rank_known(1)) {
@@ -501,6 +504,8 @@ Status infer_qlinear_matmul(InferContext& ctx) {
   SF_TRY(expect_same_dtype(ctx, 0, 2));
   SF_TRY(expect_same_dtype(ctx, 3, 5));
   for (size_t i : {1, 4, 6}) SF_TRY(ctx.expect_dtype(i, {DType::kF32}));
+  SF_TRY(ctx.expect_rank(0, 1, kMaxRank));
+  SF_TRY(ctx.expect_rank(3, 1, kMaxRank));
   const int64_t rows = matmul_rows(ctx, 0), cols = matmul_cols(ctx, 3);
   SF_TRY(check_quant_param_shape(ctx, 1, "a_scale", rows));
   SF_TRY(check_quant_param_shape(ctx, 2, "a_zero_point", rows));
