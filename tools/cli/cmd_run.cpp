@@ -75,7 +75,7 @@ int run_model(const RunArgs& a) {
     if (std::none_of(declared.begin(), declared.end(), [&](const rt::IoInfo& d) { return d.name == name; })) {
       std::string names;
       for (const auto& d : declared) names += (names.empty() ? "" : ", ") + d.name;
-      return report(invalid_argument("--input '" + name + "': the model has no input of that name (inputs: " +
+      return report(invalid_argument("--input: the model has no input named '" + name + "' (inputs: " +
                                      names + ")"));
     }
   std::mt19937_64 rng(a.seed);
