@@ -71,13 +71,16 @@ int run_model(const RunArgs& a) {
     feeds.emplace_back(spec.substr(0, eq), std::move(t).value());
   }
   const auto declared = (*session)->inputs();
-  for (const auto& [name, t] : feeds)
-    if (std::none_of(declared.begin(), declared.end(), [&](const rt::IoInfo& d) { return d.name == name; })) {
+  for (const auto& feed : feeds) {
+    const std::string& name = feed.first;
+    if (std::none_of(declared.begin(), declared.end(),
+                     [&](const rt::IoInfo& d) { return d.name == name; })) {
       std::string names;
       for (const auto& d : declared) names += (names.empty() ? "" : ", ") + d.name;
       return report(invalid_argument("--input: the model has no input named '" + name + "' (inputs: " +
                                      names + ")"));
     }
+  }
   std::mt19937_64 rng(a.seed);
   for (const rt::IoInfo& info : declared) {
     const bool given = std::any_of(feeds.begin(), feeds.end(),
