@@ -16,6 +16,9 @@ namespace sf::ir {
 
 namespace {
 
+// The cap keeps gates * hidden_size (and twice that for B) far from int64 overflow.
+constexpr int64_t kMaxHiddenSize = int64_t{1} << 32;
+
 struct ActivationInfo {
   const char* name;  // lower case
   RnnActivationKind kind;
@@ -49,8 +52,9 @@ Status parse_recurrent(Node& node, int64_t gates, std::vector<std::string> defau
   auto a = std::make_shared<RecurrentAttrs>();
   a->gates = gates;
   SF_ASSIGN_OR_RETURN(a->hidden_size, r.get_int("hidden_size", -1));
-  if (r.has("hidden_size") && a->hidden_size <= 0)
-    return r.error("hidden_size", "must be positive, got " + std::to_string(a->hidden_size));
+  if (r.has("hidden_size") && (a->hidden_size <= 0 || a->hidden_size > kMaxHiddenSize))
+    return r.error("hidden_size", "must be in [1, " + std::to_string(kMaxHiddenSize) + "], got " +
+                                      std::to_string(a->hidden_size));
   SF_ASSIGN_OR_RETURN(std::string dir, r.get_string("direction", "forward"));
   if (dir == "forward") {
     a->direction = RnnDirection::kForward;
@@ -166,6 +170,9 @@ Status infer_recurrent(InferContext& ctx) {
   const int64_t G = a.gates;
   int64_t H = a.hidden_size;
   if (H < 0) H = dim_of(ctx, 2, 2);
+  if (H > kMaxHiddenSize)
+    return ctx.error("hidden size " + std::to_string(H) + " (from R) exceeds " +
+                     std::to_string(kMaxHiddenSize));
   const int64_t GH = H == kUnknownDim ? kUnknownDim : G * H;
   const bool batch_first = a.layout == 1;
   const int64_t S = dim_of(ctx, 0, batch_first ? 1 : 0);
