@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--corpus", required=True, help="bad-input corpus folder (make_corpus.py)")
     ap.add_argument("--work", required=True, help="scratch folder (recreated)")
     ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=1,
+                    help="libFuzzer seed: fixed so that a CI run can be replayed exactly")
     ap.add_argument("--node-tests", default=NODE_TESTS)
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--regressions", default=os.path.join(os.path.dirname(__file__), "regressions"),
@@ -68,7 +70,8 @@ def main():
     n_seeds = make_seeds(seeds, os.path.abspath(args.corpus), args.node_tests, args.samples,
                          os.path.abspath(args.regressions))
 
-    cmd = [os.path.abspath(args.fuzzer), f"-max_total_time={args.seconds}", "-rss_limit_mb=2048",
+    cmd = [os.path.abspath(args.fuzzer), f"-seed={args.seed}", f"-max_total_time={args.seconds}",
+           "-rss_limit_mb=2048",
            "-malloc_limit_mb=1024", "-timeout=10", "-max_len=65536", "-print_final_stats=1",
            f"-artifact_prefix={artifacts}/", found, seeds]
     print("fuzz: " + " ".join(cmd), flush=True)
