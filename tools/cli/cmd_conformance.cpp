@@ -106,7 +106,9 @@ void compare(const Tensor& got, const Tensor& want, double rtol, double atol, Ou
   }
   if (bad) {
     o.result = "fail";
-    o.detail += std::to_string(bad) + " of " + std::to_string(want.numel()) + " elements differ; ";
+    char errs[96];
+    std::snprintf(errs, sizeof errs, " (worst abs err %.3g, worst rel err %.3g); ", o.max_abs, o.max_rel);
+    o.detail += std::to_string(bad) + " of " + std::to_string(want.numel()) + " elements differ" + errs;
   }
 }
 
