@@ -1,5 +1,6 @@
 #include "core/tensor.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -76,7 +77,16 @@ int64_t Tensor::int_at(int64_t i) const {
   visit_dtype(dtype_, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_integral_v<T>) v = static_cast<int64_t>(data<T>()[i]);
-    else v = static_cast<int64_t>(static_cast<double>(static_cast<float>(data<T>()[i])));
+    else {
+      // Saturate, NaN -> 0: a float-to-int cast out of range is undefined behaviour in C++.
+      double d;
+      if constexpr (std::is_same_v<T, double>) d = data<T>()[i];
+      else d = static_cast<float>(data<T>()[i]);
+      v = d != d ? 0
+          : d >= 9.2233720368547758e18 ? INT64_MAX
+          : d <= -9.2233720368547758e18 ? INT64_MIN
+                                        : static_cast<int64_t>(d);
+    }
   });
   return v;
 }

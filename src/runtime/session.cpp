@@ -35,12 +35,37 @@ bool all_outputs_zero_sized(const KernelContext& k) {
   return true;
 }
 
+// Infers one node's outputs from its actual inputs, allocates those whose shape inference fixed
+// (under the memory cap), and runs the kernel, which allocates the data-dependent ones.
+Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vector<const Tensor*>& in,
+                                          RunFn fn, int64_t max_bytes) {
+  std::vector<ir::InferInput> infer_in(in.size());
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
+  ir::InferContext ictx(node, std::move(infer_in));
+  SF_TRY(ir::infer_node(ictx));
+  if (!fn) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
+  KernelContext kctx(node, in, ictx.out, max_bytes);
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
+    const ir::TypeInfo& t = ictx.out[o];
+    if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
+      auto made = Tensor::make(t.dtype, *t.shape, max_bytes);
+      if (!made) return made.status().with_context(node.label() + ": output " + std::to_string(o));
+      kctx.out[o] = std::move(made).value();
+    }
+  }
+  if (!all_outputs_zero_sized(kctx)) SF_TRY(fn(kctx));
+  for (size_t o = 0; o < node.outputs.size(); ++o)
+    if (kctx.out[o].empty())
+      return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
+  return std::move(kctx.out);
+}
+
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
 Status execute(const ir::Graph& g, std::vector<Tensor>& env, const std::vector<RunFn>* kernels,
                const std::vector<std::vector<ir::ValueId>>* free_after, int64_t max_bytes) {
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const ir::Node& node = g.nodes[k];
-    std::vector<ir::InferInput> infer_in(node.inputs.size());
     std::vector<const Tensor*> in(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const ir::ValueId id = node.inputs[i];
@@ -49,28 +74,11 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const std::vector<R
       if (t.empty())
         return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
       in[i] = &t;
-      infer_in[i] = ir::InferInput{true, t.dtype(), t.shape(), &t};
     }
-    ir::InferContext ictx(node, std::move(infer_in));
-    SF_TRY(ir::infer_node(ictx));
-    RunFn fn = kernels ? (*kernels)[k] : find_kernel(node.op);
-    if (!fn) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
-    KernelContext kctx(node, std::move(in), ictx.out, max_bytes);
-    for (size_t o = 0; o < node.outputs.size(); ++o) {
-      const ir::TypeInfo& t = ictx.out[o];
-      if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
-        auto made = Tensor::make(t.dtype, *t.shape, max_bytes);
-        if (!made) return made.status().with_context(node.label() + ": output " + std::to_string(o));
-        kctx.out[o] = std::move(made).value();
-      }
-    }
-    if (!all_outputs_zero_sized(kctx)) SF_TRY(fn(kctx));
-    for (size_t o = 0; o < node.outputs.size(); ++o) {
-      if (kctx.out[o].empty())
-        return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
-      if (node.outputs[o] != ir::kNoValue)
-        env[static_cast<size_t>(node.outputs[o])] = std::move(kctx.out[o]);
-    }
+    SF_ASSIGN_OR_RETURN(std::vector<Tensor> out,
+                        run_node_with(node, in, kernels ? (*kernels)[k] : find_kernel(node.op), max_bytes));
+    for (size_t o = 0; o < node.outputs.size(); ++o)
+      if (node.outputs[o] != ir::kNoValue) env[static_cast<size_t>(node.outputs[o])] = std::move(out[o]);
     if (free_after)
       for (ir::ValueId id : (*free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
   }
@@ -191,25 +199,7 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs) const {
 
 Result<std::vector<Tensor>> run_node(const ir::Node& node, const std::vector<const Tensor*>& in,
                                      int64_t max_tensor_bytes) {
-  std::vector<ir::InferInput> infer_in(in.size());
-  for (size_t i = 0; i < in.size(); ++i)
-    if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
-  ir::InferContext ictx(node, std::move(infer_in));
-  SF_TRY(ir::infer_node(ictx));
-  RunFn fn = find_kernel(node.op);
-  if (!fn) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
-  KernelContext kctx(node, in, ictx.out, max_tensor_bytes);
-  for (size_t o = 0; o < node.outputs.size(); ++o) {
-    const ir::TypeInfo& t = ictx.out[o];
-    if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
-      SF_ASSIGN_OR_RETURN(kctx.out[o], Tensor::make(t.dtype, *t.shape, max_tensor_bytes));
-    }
-  }
-  if (!all_outputs_zero_sized(kctx)) SF_TRY(fn(kctx));
-  for (size_t o = 0; o < node.outputs.size(); ++o)
-    if (kctx.out[o].empty())
-      return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
-  return std::move(kctx.out);
+  return run_node_with(node, in, find_kernel(node.op), max_tensor_bytes);
 }
 
 Result<std::vector<Tensor>> run_graph(const ir::Graph& g, const std::vector<Tensor>& inputs,
