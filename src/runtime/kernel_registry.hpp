@@ -23,6 +23,7 @@ class KernelContext {
   std::vector<Tensor> out;         // allocated by the executor when inference fixed the shape
   const std::vector<ir::TypeInfo>& inferred;
   int64_t max_tensor_bytes;
+  int threads = 1;  // fast kernels may split their work over this many threads
 
   bool has(size_t i) const { return i < in.size() && in[i] != nullptr; }
   const Tensor& input(size_t i) const { return *in[i]; }

@@ -1,9 +1,11 @@
 #include "runtime/session.hpp"
 
+#include <chrono>
 #include <unordered_map>
 
 #include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
+#include "runtime/parallel.hpp"
 
 namespace sf::rt {
 
@@ -37,15 +39,18 @@ bool all_outputs_zero_sized(const KernelContext& k) {
 
 // Infers one node's outputs from its actual inputs, allocates those whose shape inference fixed
 // (under the memory cap), and runs the kernel, which allocates the data-dependent ones.
+// `fast`, when set, runs instead of the reference `fn`.
 Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vector<const Tensor*>& in,
-                                          RunFn fn, int64_t max_bytes) {
+                                          RunFn fn, int64_t max_bytes,
+                                          const PreparedKernel* fast = nullptr, int threads = 1) {
   std::vector<ir::InferInput> infer_in(in.size());
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
   ir::InferContext ictx(node, std::move(infer_in));
   SF_TRY(ir::infer_node(ictx));
-  if (!fn) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
+  if (!fn && !fast) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
   KernelContext kctx(node, in, ictx.out, max_bytes);
+  kctx.threads = threads;
   for (size_t o = 0; o < node.outputs.size(); ++o) {
     const ir::TypeInfo& t = ictx.out[o];
     if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
@@ -54,16 +59,25 @@ Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vecto
       kctx.out[o] = std::move(made).value();
     }
   }
-  if (!all_outputs_zero_sized(kctx)) SF_TRY(fn(kctx));
+  if (!all_outputs_zero_sized(kctx)) SF_TRY(fast ? fast->run(kctx) : fn(kctx));
   for (size_t o = 0; o < node.outputs.size(); ++o)
     if (kctx.out[o].empty())
       return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
   return std::move(kctx.out);
 }
 
+// What a session's executor needs besides the graph; subgraphs run with none of it.
+struct ExecPlan {
+  const std::vector<RunFn>* kernels = nullptr;
+  const std::vector<std::unique_ptr<PreparedKernel>>* fast = nullptr;
+  const std::vector<std::vector<ir::ValueId>>* free_after = nullptr;
+  int threads = 1;
+  RunObserver* observer = nullptr;
+};
+
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
-Status execute(const ir::Graph& g, std::vector<Tensor>& env, const std::vector<RunFn>* kernels,
-               const std::vector<std::vector<ir::ValueId>>* free_after, int64_t max_bytes) {
+Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan, int64_t max_bytes) {
+  using Clock = std::chrono::steady_clock;
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const ir::Node& node = g.nodes[k];
     std::vector<const Tensor*> in(node.inputs.size(), nullptr);
@@ -75,12 +89,20 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const std::vector<R
         return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
       in[i] = &t;
     }
-    SF_ASSIGN_OR_RETURN(std::vector<Tensor> out,
-                        run_node_with(node, in, kernels ? (*kernels)[k] : find_kernel(node.op), max_bytes));
+    if (plan.observer) plan.observer->before_node(k, node);
+    const auto start = Clock::now();
+    SF_ASSIGN_OR_RETURN(
+        std::vector<Tensor> out,
+        run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
+                      plan.fast ? (*plan.fast)[k].get() : nullptr, plan.threads));
+    if (plan.observer) {
+      const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+      SF_TRY(plan.observer->after_node(k, node, out, secs));
+    }
     for (size_t o = 0; o < node.outputs.size(); ++o)
       if (node.outputs[o] != ir::kNoValue) env[static_cast<size_t>(node.outputs[o])] = std::move(out[o]);
-    if (free_after)
-      for (ir::ValueId id : (*free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
+    if (plan.free_after)
+      for (ir::ValueId id : (*plan.free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
   }
   return Status::ok();
 }
@@ -94,6 +116,7 @@ Result<std::unique_ptr<Session>> Session::load(const std::string& path, const Se
   auto s = std::unique_ptr<Session>(new Session());
   s->graph_ = std::move(m.graph);
   s->opts_ = opts;
+  s->opts_.exec.threads = opts.threads > 0 ? opts.threads : default_threads();
   s->info_ = m.info;
   auto st = s->prepare();
   if (!st.is_ok()) return st.with_context("model '" + path + "'");
@@ -105,6 +128,7 @@ Result<std::unique_ptr<Session>> Session::from_graph(std::unique_ptr<ir::Graph> 
   auto s = std::unique_ptr<Session>(new Session());
   s->graph_ = std::move(graph);
   s->opts_ = opts;
+  s->opts_.exec.threads = opts.threads > 0 ? opts.threads : default_threads();
   SF_TRY(s->prepare());
   return s;
 }
@@ -134,12 +158,16 @@ Status Session::prepare() {
     SF_TRY(ir::infer_graph(g));
   }
   kernels_.clear();
+  fast_.clear();
   for (const ir::Node& n : g.nodes) {
     RunFn fn = find_kernel(n.op);
     if (!fn)
       return unsupported(n.label() + ": operator " + ir::op_name(n.op) + " (opset " +
                          std::to_string(n.opset) + ") has no kernel");
     kernels_.push_back(fn);
+    auto fast = prepare_fast_kernel(g, n, opts_.exec);
+    if (!fast) return fast.status().with_context(n.label());
+    fast_.push_back(std::move(fast).value());
   }
   // Liveness: free each intermediate value after its last reader.
   std::vector<int64_t> last_use(g.values.size(), -1);
@@ -169,7 +197,11 @@ std::vector<IoInfo> Session::outputs() const {
   return out;
 }
 
-Result<NamedTensors> Session::run(const NamedTensors& inputs) const {
+std::string Session::kernel_name(size_t k) const {
+  return k < fast_.size() && fast_[k] ? fast_[k]->name() : std::string("ref");
+}
+
+Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* observer) const {
   const ir::Graph& g = *graph_;
   std::vector<Tensor> env(g.values.size());
   for (size_t v = 0; v < g.values.size(); ++v)
@@ -191,7 +223,8 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs) const {
   }
   for (size_t i = 0; i < declared.size(); ++i)
     if (!given[i]) return invalid_argument("input '" + declared[i].name + "' is missing");
-  SF_TRY(execute(g, env, &kernels_, &free_after_, opts_.max_tensor_bytes));
+  ExecPlan plan{&kernels_, &fast_, &free_after_, opts_.exec.threads, observer};
+  SF_TRY(execute(g, env, plan, opts_.max_tensor_bytes));
   NamedTensors out;
   for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, env[static_cast<size_t>(id)]);
   return out;
@@ -219,7 +252,7 @@ Result<std::vector<Tensor>> run_graph(const ir::Graph& g, const std::vector<Tens
     if (!found) return invalid_model("subgraph '" + g.name + "': outer value '" + r + "' is unbound");
     env[static_cast<size_t>(*g.find(r))] = *found;
   }
-  SF_TRY(execute(g, env, nullptr, nullptr, max_tensor_bytes));
+  SF_TRY(execute(g, env, ExecPlan{}, max_tensor_bytes));
   std::vector<Tensor> out;
   for (ir::ValueId id : g.outputs) out.push_back(env[static_cast<size_t>(id)]);
   return out;

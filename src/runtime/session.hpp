@@ -14,7 +14,10 @@
 #include "io/onnx/loader.hpp"
 #include "ir/graph.hpp"
 #include "ir/passes/passes.hpp"
+#include "runtime/exec_options.hpp"
+#include "runtime/fast_kernel.hpp"
 #include "runtime/kernel_registry.hpp"
+#include "runtime/observer.hpp"
 
 namespace sf::rt {
 
@@ -23,6 +26,7 @@ struct SessionOptions {
   int64_t max_tensor_bytes = MemoryLimit::kDefaultBytes;
   bool optimize = true;            // constant folding, identity and dead-node removal
   int64_t max_folded_bytes = int64_t{64} << 20;
+  ExecOptions exec;                // fast kernels and their switches (exec.threads is set from threads)
 };
 
 struct IoInfo {
@@ -45,7 +49,12 @@ class Session {
   const onnx_io::ModelInfo& model_info() const { return info_; }
 
   // Runs the graph; inputs are matched by name and checked against the declared types.
-  Result<NamedTensors> run(const NamedTensors& inputs) const;
+  // `observer`, when given, sees every node before and after it runs.
+  Result<NamedTensors> run(const NamedTensors& inputs, RunObserver* observer = nullptr) const;
+
+  // The kernel chosen for node k: a fast variant's name, or "ref".
+  std::string kernel_name(size_t k) const;
+  const ExecOptions& exec_options() const { return opts_.exec; }
 
  private:
   Status prepare();
@@ -53,7 +62,8 @@ class Session {
   SessionOptions opts_;
   ir::PassStats stats_;
   onnx_io::ModelInfo info_;
-  std::vector<RunFn> kernels_;              // per node
+  std::vector<RunFn> kernels_;              // per node: the reference kernel
+  std::vector<std::unique_ptr<PreparedKernel>> fast_;  // per node: the fast kernel, or null
   std::vector<std::vector<ir::ValueId>> free_after_;  // per node: values dead after it
 };
 

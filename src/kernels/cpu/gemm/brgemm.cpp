@@ -1,0 +1,68 @@
+// BRGEMM variant list, selection and B packing (see brgemm.hpp).
+#include "kernels/cpu/gemm/brgemm.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sf::cpu {
+
+#define SF_BRGEMM(fn, isa, mr, nr) void fn(const BrgemmArgs&);
+#include "kernels/cpu/gemm/kernels.inc"
+#undef SF_BRGEMM
+
+namespace {
+constexpr BrgemmKernel kKernels[] = {
+#define SF_BRGEMM(fn, isa, mr, nr) {#fn, Isa::isa, mr, nr, fn},
+#include "kernels/cpu/gemm/kernels.inc"
+#undef SF_BRGEMM
+};
+}  // namespace
+
+std::span<const BrgemmKernel> brgemm_kernels() { return kKernels; }
+
+const BrgemmKernel& brgemm_select() {
+  const Isa cap = max_isa();
+  for (const BrgemmKernel& k : kKernels)
+    if (static_cast<int>(k.isa) <= static_cast<int>(cap)) return k;
+  return kKernels[std::size(kKernels) - 1];
+}
+
+const BrgemmKernel* brgemm_find(const std::string& name) {
+  for (const BrgemmKernel& k : kKernels)
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+int64_t packed_b_floats(int64_t k, int64_t n, int nr) { return ((n + nr - 1) / nr) * k * nr; }
+
+void pack_b_panels(const float* b, int64_t ldb, bool transposed, int64_t k, int64_t n, int nr,
+                   float* dst) {
+  for (int64_t j0 = 0; j0 < n; j0 += nr) {
+    const int64_t nb = std::min<int64_t>(nr, n - j0);
+    for (int64_t r = 0; r < k; ++r) {
+      float* d = dst + r * nr;
+      if (!transposed) {
+        std::memcpy(d, b + r * ldb + j0, static_cast<size_t>(nb) * sizeof(float));
+      } else {
+        for (int64_t c = 0; c < nb; ++c) d[c] = b[(j0 + c) * ldb + r];
+      }
+      for (int64_t c = nb; c < nr; ++c) d[c] = 0.0f;
+    }
+    dst += k * nr;
+  }
+}
+
+void apply_epilogue_ref(const Epilogue& e, int64_t m, int64_t n, float* c, int64_t ldc) {
+  for (int64_t r = 0; r < m; ++r) {
+    float* row = c + r * ldc;
+    const float* res = e.residual ? e.residual + r * e.ld_residual : nullptr;
+    for (int64_t j = 0; j < n; ++j) {
+      float v = row[j];
+      if (e.bias) v += e.bias[j];
+      if (res) v += res[j];
+      row[j] = apply_activation(e.act, v);
+    }
+  }
+}
+
+}  // namespace sf::cpu

@@ -1,0 +1,93 @@
+// Batch-reduce GEMM, the one compute primitive of the CPU kernels (TPP/libxsmm BRGEMM design):
+//
+//   C[m x n] = (accumulate ? C : 0) + sum_{i < batch} A_i[m x k] * B_i[k x n],  then the epilogue
+//   epilogue: C = act(C + bias[col] + residual)      (only when BrgemmArgs::epilogue is set)
+//
+// Layouts (fp32):
+//   A_i  row-major, unit stride along k, `lda` floats between rows (activations: NHWC pixels,
+//        MatMul rows). Conv passes lda = C * stride to walk output pixels of a row.
+//   B_i  packed panels of `nr` columns (pack_b_panels): panel p is [k][nr] contiguous, columns
+//        past n are zero; panels follow each other (panel stride k * nr floats).
+//   C    row-major with `ldc`; the residual has its own `ld_residual`.
+// The batch addresses its blocks by pointer arrays, base + offsets, or base + i * stride.
+// Accumulation is fp32 in registers over the whole batch and k; the sum order over (i, k) is the
+// same for every variant and thread count, so results are deterministic (not bit-equal across ISAs).
+// Expected error against the reference: |err| <= ~k*batch*eps*sum|a||b|.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/activation.hpp"
+#include "core/cpu_features.hpp"
+
+namespace sf::cpu {
+
+// Where a batch's blocks live.
+struct BrgemmBlocks {
+  enum class Mode : uint8_t { kPointers, kOffsets, kStride };
+  Mode mode = Mode::kStride;
+  const float* const* ptrs = nullptr;  // kPointers: batch pointers
+  const float* base = nullptr;         // kOffsets / kStride
+  const int64_t* offsets = nullptr;    // kOffsets: element offsets from base
+  int64_t stride = 0;                  // kStride: elements between consecutive blocks
+
+  const float* at(int64_t i) const {
+    switch (mode) {
+      case Mode::kPointers: return ptrs[i];
+      case Mode::kOffsets: return base + offsets[i];
+      case Mode::kStride: return base + i * stride;
+    }
+    return base;
+  }
+  static BrgemmBlocks pointers(const float* const* p) { return {Mode::kPointers, p, nullptr, nullptr, 0}; }
+  static BrgemmBlocks offset(const float* b, const int64_t* o) { return {Mode::kOffsets, nullptr, b, o, 0}; }
+  static BrgemmBlocks strided(const float* b, int64_t s) { return {Mode::kStride, nullptr, b, nullptr, s}; }
+};
+
+struct Epilogue {
+  const float* bias = nullptr;      // per output column (n entries), or nullptr
+  const float* residual = nullptr;  // [m x n] with ld_residual, or nullptr; may alias C
+  int64_t ld_residual = 0;
+  ActivationSpec act;
+};
+
+struct BrgemmArgs {
+  int64_t m = 0, n = 0, k = 0, batch = 1;
+  BrgemmBlocks a;      // A_i blocks (row-major, lda)
+  int64_t lda = 0;
+  BrgemmBlocks b;      // packed B_i blocks (panels of the kernel's nr)
+  float* c = nullptr;
+  int64_t ldc = 0;
+  bool accumulate = false;
+  const Epilogue* epilogue = nullptr;
+};
+
+using BrgemmFn = void (*)(const BrgemmArgs&);
+
+// One compiled variant (the list is src/kernels/cpu/gemm/kernels.inc).
+struct BrgemmKernel {
+  const char* name;  // brgemm_f32__<isa>_<mr>x<nr>
+  Isa isa;
+  int mr, nr;        // register tile
+  BrgemmFn fn;
+};
+
+// Every compiled variant, best first (the scalar one last).
+std::span<const BrgemmKernel> brgemm_kernels();
+// The best variant max_isa() allows.
+const BrgemmKernel& brgemm_select();
+// A variant by name, or nullptr.
+const BrgemmKernel* brgemm_find(const std::string& name);
+
+// Packs B (k x n; element (r, c) at b[r * ldb + c], or at b[c * ldb + r] when `transposed`)
+// into panels of nr columns, zero-padding the last panel. dst holds packed_b_floats() floats.
+int64_t packed_b_floats(int64_t k, int64_t n, int nr);
+void pack_b_panels(const float* b, int64_t ldb, bool transposed, int64_t k, int64_t n, int nr,
+                   float* dst);
+
+// Applies the epilogue to a finished C block in place (the scalar definition; variants fuse it).
+void apply_epilogue_ref(const Epilogue& e, int64_t m, int64_t n, float* c, int64_t ldc);
+
+}  // namespace sf::cpu

@@ -1,0 +1,44 @@
+// brgemm_f32__scalar_4x16: the portable BRGEMM variant (no ISA flags). A 4x16 tile of fp32
+// accumulators is reduced over the whole batch and k, in the same (i, k) order as every variant,
+// then the epilogue is applied and the tile stored. Runs on any x86-64 (and is the fallback that
+// STEADFAST_MAX_ISA=scalar forces).
+#include <algorithm>
+
+#include "kernels/cpu/gemm/brgemm.hpp"
+
+namespace sf::cpu {
+
+void brgemm_f32__scalar_4x16(const BrgemmArgs& p) {
+  constexpr int kMr = 4, kNr = 16;
+  for (int64_t j0 = 0; j0 < p.n; j0 += kNr) {
+    const int64_t nb = std::min<int64_t>(kNr, p.n - j0);
+    const int64_t panel = (j0 / kNr) * p.k * kNr;
+    for (int64_t i0 = 0; i0 < p.m; i0 += kMr) {
+      const int64_t mb = std::min<int64_t>(kMr, p.m - i0);
+      float acc[kMr][kNr] = {};
+      for (int64_t bi = 0; bi < p.batch; ++bi) {
+        const float* a = p.a.at(bi) + i0 * p.lda;
+        const float* b = p.b.at(bi) + panel;
+        for (int64_t kk = 0; kk < p.k; ++kk) {
+          const float* brow = b + kk * kNr;
+          for (int64_t r = 0; r < mb; ++r) {
+            const float av = a[r * p.lda + kk];
+            for (int c = 0; c < kNr; ++c) acc[r][c] += av * brow[c];
+          }
+        }
+      }
+      for (int64_t r = 0; r < mb; ++r) {
+        float* crow = p.c + (i0 + r) * p.ldc + j0;
+        for (int64_t c = 0; c < nb; ++c) crow[c] = (p.accumulate ? crow[c] : 0.0f) + acc[r][c];
+      }
+      if (p.epilogue) {
+        Epilogue e = *p.epilogue;
+        if (e.bias) e.bias += j0;
+        if (e.residual) e.residual += (i0)*e.ld_residual + j0;
+        apply_epilogue_ref(e, mb, nb, p.c + i0 * p.ldc + j0, p.ldc);
+      }
+    }
+  }
+}
+
+}  // namespace sf::cpu

@@ -1,0 +1,18 @@
+// Execution knobs of a session. Every optimisation has a switch so benchmarks can turn one off
+// at a time (the ablation table in docs/performance.md) and tests can compare paths.
+#pragma once
+
+namespace sf::rt {
+
+struct ExecOptions {
+  int threads = 1;             // resolved: >= 1
+  bool deterministic = true;   // bit-identical outputs for any thread count (no split reductions)
+  bool fast_kernels = true;    // false: reference kernels only
+  bool fuse = true;            // graph fusion passes (BatchNorm folding, epilogues, patterns)
+  bool layout = true;          // channels-last layout for convolution chains
+  bool winograd = true;        // Winograd F(2,3)/F(4,3) for eligible 3x3 stride-1 convolutions
+  bool pack_weights = true;    // pack constant weights once at load (else per run)
+  bool memory_plan = true;     // one arena with liveness-based reuse
+};
+
+}  // namespace sf::rt

@@ -1,0 +1,10 @@
+// One registration function per fast-kernel family (src/runtime/fast_ops/<family>.cpp). Order
+// matters: for one op, kernels registered first are offered the node first.
+#pragma once
+
+namespace sf::rt {
+
+inline void register_all_fast_kernels() {
+}
+
+}  // namespace sf::rt

@@ -1,0 +1,19 @@
+// Threading for the runtime's fast ops (kernels themselves never start threads). Work is split
+// into contiguous static ranges; each index is computed by exactly one thread with the same
+// arithmetic, so results do not depend on the thread count (deterministic mode).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace sf::rt {
+
+// Calls fn(begin, end) over a static partition of [0, n) across up to `threads` threads.
+void parallel_for(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+// Two-dimensional form: the index space [0, n0) x [0, n1) flattened, fn(i0, i1) per index.
+void parallel_for_2d(int threads, int64_t n0, int64_t n1,
+                     const std::function<void(int64_t, int64_t)>& fn);
+// One per physical core (at least 1).
+int default_threads();
+
+}  // namespace sf::rt
