@@ -4,7 +4,10 @@
 
 namespace sf::rt {
 
+void register_matmul_fast_kernels();  // fast_ops/matmul.cpp: MatMul, Gemm
+
 inline void register_all_fast_kernels() {
+  register_matmul_fast_kernels();
 }
 
 }  // namespace sf::rt
