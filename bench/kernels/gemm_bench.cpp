@@ -41,7 +41,7 @@ void bm_gemm(benchmark::State& state, const BrgemmKernel* kern) {
   Buffer a = make_buffer(m * k), b = make_buffer(k * n), c = make_buffer(m * n);
   for (int64_t i = 0; i < m * k; ++i) a.get()[i] = dist(rng);
   for (int64_t i = 0; i < k * n; ++i) b.get()[i] = dist(rng);
-  const sf::cpu::GemmPlan plan = sf::cpu::gemm_plan(*kern, k, n, k);
+  const sf::cpu::GemmPlan plan = sf::cpu::gemm_plan(*kern, k, n);
   Buffer packed = make_buffer(plan.packed_b_floats());
   sf::cpu::gemm_pack_b(plan, b.get(), n, false, 1.0f, 0, plan.n_panels(), packed.get());
   sf::cpu::GemmArgs args;
@@ -52,12 +52,12 @@ void bm_gemm(benchmark::State& state, const BrgemmKernel* kern) {
   args.ldc = n;
   const int64_t mblocks = plan.m_blocks(m), nblocks = plan.n_blocks();
   for (auto _ : state) {
+    // n-major: consecutive rectangles share their column block of packed B (kept in L2).
     sf::rt::parallel_for(threads, mblocks * nblocks, [&](int64_t begin, int64_t end) {
-      Buffer scratch = make_buffer(plan.a_scratch_floats());
       for (int64_t t = begin; t < end; ++t) {
-        const int64_t mb = t / nblocks, nb = t % nblocks;
+        const int64_t nb = t / mblocks, mb = t % mblocks;
         sf::cpu::gemm_tile(plan, args, mb * plan.mc, std::min(m, (mb + 1) * plan.mc),
-                           nb * plan.nc, std::min(n, (nb + 1) * plan.nc), scratch.get());
+                           nb * plan.nc, std::min(n, (nb + 1) * plan.nc));
       }
     });
     benchmark::DoNotOptimize(c.get()[0]);

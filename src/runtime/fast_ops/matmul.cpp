@@ -159,7 +159,7 @@ class MatMulKernel final : public PreparedKernel {
     Shape batch;
     int64_t k = 0, n = 0;
     SF_TRY(b_dims(spec_, b.shape(), batch, k, n, who));
-    plan_ = cpu::gemm_plan(*kern_, k, n, k);
+    plan_ = cpu::gemm_plan(*kern_, k, n);
     const int64_t count = shape_numel_unchecked(batch);
     SF_ASSIGN_OR_RETURN(packed_, FloatBuffer::make(count * plan_.packed_b_floats(),
                                                    int64_t{1} << 62, who));
@@ -205,7 +205,7 @@ Status MatMulKernel::run(KernelContext& ctx) const {
     plan = plan_;
     packed = packed_.get();
   } else {
-    plan = cpu::gemm_plan(*kern_, k, n, k);
+    plan = cpu::gemm_plan(*kern_, k, n);
     SF_ASSIGN_OR_RETURN(packed_now, FloatBuffer::make(b_count * plan.packed_b_floats(),
                                                       ctx.max_tensor_bytes, who));
     pack_all(spec_, plan, b.data<float>(), b_count, threads, packed_now.get());
@@ -279,12 +279,11 @@ Status MatMulKernel::run(KernelContext& ctx) const {
   if (!fold) batch_offsets(g, a_idx, b_idx);
   const int64_t mblocks = plan.m_blocks(rows), nblocks = plan.n_blocks();
   const int64_t per_b = plan.packed_b_floats();
+  // n-major within a group: consecutive rectangles share their column block of packed B.
   parallel_for(threads, groups * mblocks * nblocks, [&](int64_t begin, int64_t end) {
-    auto scratch = FloatBuffer::make(plan.a_scratch_floats(), int64_t{1} << 62, who);
-    float* a_scratch = scratch.is_ok() ? scratch.value().get() : nullptr;
     for (int64_t t = begin; t < end; ++t) {
       const int64_t grp = t / (mblocks * nblocks), rest = t % (mblocks * nblocks);
-      const int64_t mb = rest / nblocks, nb = rest % nblocks;
+      const int64_t nb = rest / mblocks, mb = rest % mblocks;
       const int64_t ao = fold ? 0 : a_idx[static_cast<size_t>(grp)];
       const int64_t bo = fold ? 0 : b_idx[static_cast<size_t>(grp)];
       cpu::Epilogue e = ep;
@@ -298,7 +297,7 @@ Status MatMulKernel::run(KernelContext& ctx) const {
       args.accumulate = accumulate;
       args.epilogue = use_ep ? &e : nullptr;
       cpu::gemm_tile(plan, args, mb * plan.mc, std::min(rows, (mb + 1) * plan.mc), nb * plan.nc,
-                     std::min(n, (nb + 1) * plan.nc), a_scratch);
+                     std::min(n, (nb + 1) * plan.nc));
     }
   });
   return Status::ok();

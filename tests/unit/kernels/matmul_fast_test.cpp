@@ -135,7 +135,7 @@ TEST(MatMulFast, WeightsFoldBatchIntoRows) {
   check({"4d x const", ir::OpKind::kMatMul, {{{2, 3, 37, 70}}, {{70, 45}, true}}, {}, 70});
   // Several m / n rectangles and k blocks for every variant.
   check({"blocks", ir::OpKind::kMatMul, {{{1, 200, 400}}, {{400, 300}, true}}, {}, 400});
-  // lda a multiple of 4 KiB: A blocks are copied into scratch.
+  // lda a multiple of 4 KiB (A rows share L1 sets) and two k blocks for every variant.
   check({"k1024", ir::OpKind::kMatMul, {{{50, 1024}}, {{1024, 70}, true}}, {}, 1024});
 }
 

@@ -235,19 +235,37 @@ struct BrgemmTile {
     return std::array<TileFn, sizeof...(I)>{&tile<static_cast<int>(I) + 1>...};
   }
 
+  static Cols columns(int64_t j0, int64_t n) {
+    Cols cols;
+    cols.j0 = j0;
+    const int64_t nb = std::min<int64_t>(kNr, n - j0);
+    cols.full = nb == kNr;
+    for (int v = 0; v < NV; ++v)
+      cols.mask[v] = V::mask_first(static_cast<int>(std::clamp<int64_t>(nb - v * kLanes, 0, kLanes)));
+    return cols;
+  }
+
+  // m-tiles outer, panels inner: the tile's mr rows of A (the broadcast operand, mr x k) stay in
+  // L1 while the packed panels (the vector operand, contiguous) stream from L2.
   static void run(const BrgemmArgs& p) {
     static constexpr auto kTiles = make_table(std::make_index_sequence<MR>{});
-    for (int64_t j0 = 0; j0 < p.n; j0 += kNr) {
-      Cols cols;
-      cols.j0 = j0;
-      const int64_t nb = std::min<int64_t>(kNr, p.n - j0);
-      cols.full = nb == kNr;
-      for (int v = 0; v < NV; ++v)
-        cols.mask[v] = V::mask_first(static_cast<int>(std::clamp<int64_t>(nb - v * kLanes, 0, kLanes)));
-      const int64_t panel = (j0 / kNr) * p.k * kNr;
-      int64_t i0 = 0;
-      for (; i0 + MR <= p.m; i0 += MR) tile<MR>(p, i0, panel, cols);
-      if (i0 < p.m) kTiles[static_cast<size_t>(p.m - i0 - 1)](p, i0, panel, cols);
+    const int64_t panels = (p.n + kNr - 1) / kNr;
+    if (panels == 0) return;
+    Cols cols = columns(0, p.n);
+    const Cols last = columns((panels - 1) * kNr, p.n);
+    for (int64_t i0 = 0; i0 < p.m; i0 += MR) {
+      const int64_t rows = std::min<int64_t>(MR, p.m - i0);
+      for (int64_t pi = 0; pi < panels; ++pi) {
+        const Cols* c = &last;
+        if (pi + 1 < panels) {
+          cols.j0 = pi * kNr;
+          c = &cols;
+        }
+        if (rows == MR)
+          tile<MR>(p, i0, pi * p.k * kNr, *c);
+        else
+          kTiles[static_cast<size_t>(rows - 1)](p, i0, pi * p.k * kNr, *c);
+      }
     }
   }
 };

@@ -7,29 +7,30 @@
 namespace sf::cpu {
 
 namespace {
-// Bytes of L1 given to one kc x nr panel of B (the rest holds the streamed A rows and C).
-constexpr int64_t kPanelBytes = 24 * 1024;
-// Columns per rectangle (the packed B block kc x nc stays in L2 while m-tiles pass over it).
-constexpr int64_t kRectCols = 256;
+// Bytes of L1 for the mr x kc rows of A a tile broadcasts from (half of a 48 KiB L1; the other
+// half takes the B panel rows streaming through and the C tile).
+constexpr int64_t kATileBytes = 24 * 1024;
+// Bytes of L2 for the kc x nc block of packed B that every m-tile of a rectangle re-reads.
+constexpr int64_t kBBlockBytes = 512 * 1024;
+constexpr int64_t kMaxRectCols = 512;
 // m-tiles per rectangle.
 constexpr int64_t kRectTiles = 8;
 }  // namespace
 
-GemmPlan gemm_plan(const BrgemmKernel& kernel, int64_t k, int64_t n, int64_t lda) {
+GemmPlan gemm_plan(const BrgemmKernel& kernel, int64_t k, int64_t n) {
   GemmPlan p;
   p.kernel = &kernel;
   p.k = k;
   p.n = n;
   const int64_t nr = kernel.nr;
-  const int64_t kc_max = std::max<int64_t>(16, kPanelBytes / (nr * 4) / 16 * 16);
-  // Even blocks: ceil(k / kc_max) blocks of nearly equal size (no short tail block).
+  const int64_t kc_max = std::max<int64_t>(16, kATileBytes / (kernel.mr * 4) / 16 * 16);
+  // Even blocks: ceil(k / kc_max) blocks of nearly equal size (no short tail block), a multiple
+  // of 16 floats so the A rows of each block start on a cache line when A's do.
   const int64_t blocks = std::max<int64_t>(1, (k + kc_max - 1) / kc_max);
   p.kc = std::max<int64_t>(1, (k + blocks - 1) / blocks);
+  if (blocks > 1) p.kc = (p.kc + 15) / 16 * 16;
   p.mc = kernel.mr * kRectTiles;
-  p.nc = std::max<int64_t>(nr, kRectCols / nr * nr);
-  // Rows of A a multiple of 4 KiB apart share L1 sets; copying them apart pays off when the
-  // copy is reused over several panels.
-  p.pack_a = (lda * 4) % 4096 == 0 && n > 2 * nr;
+  p.nc = std::clamp<int64_t>(kBBlockBytes / (4 * p.kc), nr, kMaxRectCols) / nr * nr;
   return p;
 }
 
@@ -60,7 +61,7 @@ void gemm_pack_b(const GemmPlan& plan, const float* b, int64_t ldb, bool transpo
 }
 
 void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0,
-               int64_t n1, float* a_scratch) {
+               int64_t n1) {
   if (m1 <= m0 || n1 <= n0) return;
   const int64_t nr = plan.kernel->nr, np = plan.n_panels();
   Epilogue e;
@@ -89,17 +90,9 @@ void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, 
   }
   for (int64_t kb = 0; kb < kblocks; ++kb) {
     const int64_t k0 = kb * plan.kc, kcb = std::min(plan.kc, plan.k - k0);
-    const float* a = g.a + m0 * g.lda + k0;
-    int64_t lda = g.lda;
-    if (plan.pack_a && a_scratch && args.m <= plan.mc) {
-      for (int64_t r = 0; r < args.m; ++r)
-        std::memcpy(a_scratch + r * kcb, a + r * g.lda, static_cast<size_t>(kcb) * sizeof(float));
-      a = a_scratch;
-      lda = kcb;
-    }
     args.k = kcb;
-    args.a = BrgemmBlocks::strided(a, 0);
-    args.lda = lda;
+    args.a = BrgemmBlocks::strided(g.a + m0 * g.lda + k0, 0);
+    args.lda = g.lda;
     args.b = BrgemmBlocks::strided(g.packed_b + k0 * np * nr + (n0 / nr) * kcb * nr, 0);
     args.accumulate = kb > 0 || g.accumulate;
     args.epilogue = kb + 1 == kblocks && g.epilogue ? &e : nullptr;
