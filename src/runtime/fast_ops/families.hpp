@@ -4,7 +4,7 @@
 
 namespace sf::rt {
 
-void register_matmul_fast_kernels();  // fast_ops/matmul.cpp: MatMul, Gemm
+void register_matmul_fast_kernels();  // fast_ops/matmul.cpp: MatMul, Gemm, FusedMatMul
 
 inline void register_all_fast_kernels() {
   register_matmul_fast_kernels();

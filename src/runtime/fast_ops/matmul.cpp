@@ -1,4 +1,4 @@
-// Fast MatMul, Gemm (and FusedMatMul) on the GEMM driver (kernels/cpu/gemm/gemm.hpp), fp32 only.
+// Fast MatMul, Gemm and FusedMatMul on the GEMM driver (kernels/cpu/gemm/gemm.hpp), fp32 only.
 //
 // MatMul: NumPy semantics with batch broadcasting. When B has a single batch (weights [K, N]),
 // A's batch folds into the rows of one GEMM; otherwise every output batch is its own GEMM on the
@@ -350,11 +350,22 @@ Result<std::unique_ptr<PreparedKernel>> prepare_gemm(const PrepareContext& ctx) 
   return prepare(ctx, s, "gemm");
 }
 
+Result<std::unique_ptr<PreparedKernel>> prepare_fused_matmul(const PrepareContext& ctx) {
+  const auto& at = ctx.node.attrs_as<ir::FusedMatMulAttrs>();
+  Spec s;
+  s.form = Form::kFusedMatMul;
+  s.trans_b = at.trans_b;
+  s.alpha = at.alpha;
+  s.act = at.act;
+  return prepare(ctx, s, "matmul");
+}
+
 }  // namespace
 
 void register_matmul_fast_kernels() {
   register_fast_kernel(ir::OpKind::kMatMul, prepare_matmul);
   register_fast_kernel(ir::OpKind::kGemm, prepare_gemm);
+  register_fast_kernel(ir::OpKind::kFusedMatMul, prepare_fused_matmul);
 }
 
 }  // namespace sf::rt

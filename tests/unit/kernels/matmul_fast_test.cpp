@@ -1,4 +1,4 @@
-// MatMul and Gemm through the session's fast path (fast_ops/matmul.cpp) against the reference
+// MatMul, Gemm and FusedMatMul through the session's fast path (fast_ops/matmul.cpp) against the reference
 // kernels (rt::run_node) on the same node: shapes around the tile and block edges, NumPy batch
 // broadcasting, 1-D operands, transposes, alpha/beta and every C broadcast; under the ISA caps
 // scalar / avx2 / avx512 (the ones the CPU has), for 1, 2 and 3 threads, which must agree bit for
@@ -33,14 +33,17 @@ Tensor random_tensor(const Shape& shape, std::mt19937& rng) {
 struct Operand {
   Shape shape;
   bool constant = false;
+  bool omitted = false;
 };
 
 struct Case {
   std::string what;
   ir::OpKind op;
-  std::vector<Operand> inputs;  // A, B[, C]
+  std::vector<Operand> inputs;  // A, B[, C] or A, B[, bias[, residual]]; an empty shape with
+                                // omitted = true leaves the input out
   ir::AttrMap attrs;
   int64_t k;                    // reduction length, for the tolerance
+  int opset = 13;
 };
 
 // The graph y = op(inputs...) with constant operands as initializers, and its input feeds.
@@ -50,9 +53,13 @@ std::unique_ptr<ir::Graph> make_graph(const Case& c, const std::vector<Tensor>& 
   ir::Node n;
   n.name = "mm";
   n.op = c.op;
-  n.opset = 13;
+  n.opset = c.opset;
   n.raw_attrs = c.attrs;
   for (size_t i = 0; i < c.inputs.size(); ++i) {
+    if (c.inputs[i].omitted) {
+      n.inputs.push_back(ir::kNoValue);
+      continue;
+    }
     const std::string name = "in" + std::to_string(i);
     const ir::ValueId v = g->add_value(name).value();
     g->value(v).type = {DType::kF32, c.inputs[i].shape};
@@ -98,9 +105,12 @@ void check(const Case& c) {
   std::vector<Tensor> values;
   for (const Operand& o : c.inputs) values.push_back(random_tensor(o.shape, rng));
   // The reference on the same node.
-  ir::Node n = test::make_node(c.op, 13, c.inputs.size(), 1, c.attrs);
+  ir::Node n = test::make_node(c.op, c.opset, c.inputs.size(), 1, c.attrs);
   std::vector<const Tensor*> in;
-  for (const Tensor& t : values) in.push_back(&t);
+  for (size_t i = 0; i < values.size(); ++i) {
+    in.push_back(c.inputs[i].omitted ? nullptr : &values[i]);
+    if (c.inputs[i].omitted) n.inputs[i] = ir::kNoValue;
+  }
   auto ref = test::parse_and_run(n, in);
   ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
   const Tensor& want = ref->at(0);
@@ -165,6 +175,24 @@ TEST(GemmFast, TransposesAlphaBetaAndCBroadcasts) {
          {{"beta", float_attr(0.0f)}}, 8});
   check({"linear", ir::OpKind::kGemm, {{{130, 96}}, {{200, 96}, true}, {{200}, true}},
          {{"transB", int_attr(1)}}, 96});
+}
+
+// FusedMatMul (internal op, opset 1): alpha, trans_b, bias, residual and activations on the
+// fused epilogue.
+TEST(FusedMatMulFast, EpilogueMatchesReference) {
+  const ir::AttrMap gelu = {{"activation", test::string_attr("gelu")},
+                            {"alpha", float_attr(0.125f)}, {"trans_b", int_attr(1)}};
+  check({"gelu trans_b bias residual", ir::OpKind::kFusedMatMul,
+         {{{2, 20, 64}}, {{50, 64}, true}, {{50}, true}, {{2, 20, 50}}}, gelu, 64, 1});
+  const ir::AttrMap clip = {{"activation", test::string_attr("clip")},
+                            {"activation_alpha", float_attr(-0.5f)},
+                            {"activation_beta", float_attr(0.5f)}};
+  check({"clip bias only", ir::OpKind::kFusedMatMul, {{{37, 40}}, {{40, 70}, true}, {{70}, true}},
+         clip, 40, 1});
+  check({"residual only, batched B", ir::OpKind::kFusedMatMul,
+         {{{3, 9, 16}}, {{3, 16, 21}}, {{}, false, true}, {{3, 9, 21}}},
+         {{"activation", test::string_attr("sigmoid")}}, 16, 1});
+  check({"no epilogue", ir::OpKind::kFusedMatMul, {{{5, 8}}, {{8, 3}}}, {}, 8, 1});
 }
 
 TEST(MatMulFast, NonFloatFallsBackToReference) {
