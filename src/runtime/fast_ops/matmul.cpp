@@ -12,7 +12,7 @@
 // any thread count.
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,9 +75,10 @@ Status b_dims(const Spec& s, const Shape& b_shape, Shape& batch, int64_t& k, int
               const std::string& who) {
   Shape bs = b_shape;
   if (bs.size() == 1 && !s.trans_b) bs.push_back(1);
-  if (bs.size() < 2 || (s.form == Form::kGemm && bs.size() != 2))
-    return invalid_argument(who + ": B has shape " + shape_str(b_shape) + ", which " +
-                            (s.form == Form::kGemm ? "Gemm needs rank 2" : "is too small"));
+  if (s.form == Form::kGemm && bs.size() != 2)
+    return invalid_argument(who + ": Gemm needs B of rank 2, got " + shape_str(b_shape));
+  if (bs.size() < 2)
+    return invalid_argument(who + ": trans_b needs B of rank >= 2, got " + shape_str(b_shape));
   k = s.trans_b ? bs[bs.size() - 1] : bs[bs.size() - 2];
   n = s.trans_b ? bs[bs.size() - 2] : bs[bs.size() - 1];
   batch.assign(bs.begin(), bs.end() - 2);
@@ -161,8 +162,9 @@ class MatMulKernel final : public PreparedKernel {
     SF_TRY(b_dims(spec_, b.shape(), batch, k, n, who));
     plan_ = cpu::gemm_plan(*kern_, k, n);
     const int64_t count = shape_numel_unchecked(batch);
+    // The packed copy is the size of the constant, which the model already holds: no cap.
     SF_ASSIGN_OR_RETURN(packed_, FloatBuffer::make(count * plan_.packed_b_floats(),
-                                                   int64_t{1} << 62, who));
+                                                   std::numeric_limits<int64_t>::max(), who));
     pack_all(spec_, plan_, b.data<float>(), count, threads, packed_.get());
     packed_shape_ = b.shape();
     prepacked_ = true;

@@ -160,6 +160,7 @@ TEST(MatMulFast, OneDimensionalOperands) {
   check({"vec x mat", ir::OpKind::kMatMul, {{{20}}, {{20, 17}, true}}, {}, 20});
   check({"mat x vec", ir::OpKind::kMatMul, {{{3, 20}}, {{20}}}, {}, 20});
   check({"vec x vec", ir::OpKind::kMatMul, {{{33}}, {{33}}}, {}, 33});
+  check({"k = 0 gives zeros", ir::OpKind::kMatMul, {{{3, 0}}, {{0, 5}}}, {}, 0});
   check({"batched x vec", ir::OpKind::kMatMul, {{{2, 5, 9}}, {{9}, true}}, {}, 9});
 }
 
