@@ -53,7 +53,7 @@ bool is_causal(const Tensor& cond, int64_t lq, int64_t lk) {
 }
 
 struct MaskMatch {
-  int node = -1;             // the Add or Where
+  int node = -1;              // the Add or Where
   ValueId scores = kNoValue;  // its scores operand
   ValueId mask = kNoValue;    // additive mask value, or none
   bool causal = false;
@@ -164,8 +164,8 @@ Status match_attention(Rewriter& rw, size_t slot, PassStats& stats) {
   if (qk.op != OpKind::kMatMul) return Status::ok();
   const ValueId q = qk.inputs[0], kt = qk.inputs[1], v = pv->inputs[1];
   const auto qs = static_shape(g, q), ks = static_shape(g, kt), vs = static_shape(g, v);
-  if (!qs || !ks || !vs || qs->size() != 4 || ks->size() != 4 || vs->size() != 4 ||
-      !is_f32(g, q) || !is_f32(g, kt) || !is_f32(g, v))
+  if (!qs || !ks || !vs || qs->size() != 4 || ks->size() != 4 || vs->size() != 4 || !is_f32(g, q) ||
+      !is_f32(g, kt) || !is_f32(g, v))
     return Status::ok();
   for (size_t d = 0; d < 2; ++d)
     if ((*qs)[d] != (*ks)[d] || (*qs)[d] != (*vs)[d]) return Status::ok();
@@ -191,11 +191,11 @@ Status match_attention(Rewriter& rw, size_t slot, PassStats& stats) {
   std::vector<ValueId> in = {q, k, v};
   if (mm->mask != kNoValue) in.push_back(mm->mask);
   if (mm->cond) in.push_back(rw.add_constant(sm.name + "/additive_mask", additive_mask(*mm)));
-  SF_ASSIGN_OR_RETURN(
-      Node att, make_node(OpKind::kAttention, sm.name + "/attention", 1, in, pv->outputs,
-                          {{"scale", float_attr(static_cast<float>(scale))},
-                           {"causal", int_attr(mm->causal ? 1 : 0)},
-                           {"k_transposed", int_attr(k_transposed ? 1 : 0)}}));
+  SF_ASSIGN_OR_RETURN(Node att,
+                      make_node(OpKind::kAttention, sm.name + "/attention", 1, in, pv->outputs,
+                                {{"scale", float_attr(static_cast<float>(scale))},
+                                 {"causal", int_attr(mm->causal ? 1 : 0)},
+                                 {"k_transposed", int_attr(k_transposed ? 1 : 0)}}));
   SF_TRY(replace_chain(rw, chain, std::move(att)));
   ++stats.attentions;
   return Status::ok();

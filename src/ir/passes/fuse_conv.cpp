@@ -15,8 +15,8 @@ Status fuse_conv(Graph& g, PassStats& stats) {
     if (n.op != OpKind::kConv || n.outputs.size() != 1 || !fuse::is_f32(g, n.inputs[0]) ||
         !fuse::is_f32(g, n.inputs[1]))
       continue;
-    SF_ASSIGN_OR_RETURN(Node f, fuse::make_node(OpKind::kFusedConv, n.name, 1, n.inputs, n.outputs,
-                                                n.raw_attrs));
+    SF_ASSIGN_OR_RETURN(
+        Node f, fuse::make_node(OpKind::kFusedConv, n.name, 1, n.inputs, n.outputs, n.raw_attrs));
     rw.replace(i, std::move(f));
     ++stats.convs_fused;
     SF_TRY(fuse::absorb_epilogue(rw, i, stats));

@@ -19,10 +19,18 @@ std::optional<ActivationSpec> activation_of(const Rewriter& rw, const Node& c) {
   const Graph& g = rw.graph_const();
   ActivationSpec a;
   switch (c.op) {
-    case OpKind::kRelu: a.kind = Activation::kRelu; return a;
-    case OpKind::kSigmoid: a.kind = Activation::kSigmoid; return a;
-    case OpKind::kTanh: a.kind = Activation::kTanh; return a;
-    case OpKind::kHardSwish: a.kind = Activation::kHardSwish; return a;
+    case OpKind::kRelu:
+      a.kind = Activation::kRelu;
+      return a;
+    case OpKind::kSigmoid:
+      a.kind = Activation::kSigmoid;
+      return a;
+    case OpKind::kTanh:
+      a.kind = Activation::kTanh;
+      return a;
+    case OpKind::kHardSwish:
+      a.kind = Activation::kHardSwish;
+      return a;
     case OpKind::kLeakyRelu:
       a.kind = Activation::kLeakyRelu;
       a.alpha = c.attrs_as<LeakyReluAttrs>().alpha;

@@ -33,7 +33,8 @@ std::optional<Tensor> bias_vector(const Graph& g, ValueId v, int64_t n, float sc
 
 // The bias operand for `b` (the original value when it is already a float32 [n] constant and
 // unscaled, else a new constant).
-ValueId bias_value(fuse::Rewriter& rw, ValueId orig, Tensor b, const std::string& base, float scale) {
+ValueId bias_value(fuse::Rewriter& rw, ValueId orig, Tensor b, const std::string& base,
+                   float scale) {
   const Tensor* t = fuse::constant_of(rw.graph_const(), orig);
   if (scale == 1.0f && t->shape() == b.shape()) return orig;
   return rw.add_constant(base, std::move(b));
@@ -60,8 +61,8 @@ Result<std::optional<Node>> from_gemm(fuse::Rewriter& rw, const Node& n) {
       return std::optional<Node>();
     }
   }
-  SF_ASSIGN_OR_RETURN(Node f, fuse::make_node(OpKind::kFusedMatMul, n.name, 1, in, n.outputs,
-                                              std::move(attrs)));
+  SF_ASSIGN_OR_RETURN(
+      Node f, fuse::make_node(OpKind::kFusedMatMul, n.name, 1, in, n.outputs, std::move(attrs)));
   return std::optional<Node>(std::move(f));
 }
 
@@ -78,8 +79,7 @@ void absorb_bias(fuse::Rewriter& rw, size_t& slot, PassStats& stats) {
   const ValueId other = add.inputs[0] == y ? add.inputs[1] : add.inputs[0];
   const auto ys = fuse::static_shape(g, y);
   const Tensor* t = fuse::constant_of(g, other);
-  if (!ys || ys->empty() || !t || t->rank() > static_cast<int64_t>(ys->size()))
-    return;
+  if (!ys || ys->empty() || !t || t->rank() > static_cast<int64_t>(ys->size())) return;
   auto b = bias_vector(g, other, ys->back(), 1.0f);
   if (!b || fuse::static_shape(g, add.outputs[0]) != ys) return;
   Node n = f;
@@ -114,8 +114,8 @@ Status fuse_matmul(Graph& g, PassStats& stats) {
       rw.replace(i, std::move(*f));
       if (has_bias) ++stats.biases_fused;
     } else {
-      SF_ASSIGN_OR_RETURN(Node f, fuse::make_node(OpKind::kFusedMatMul, n.name, 1, n.inputs,
-                                                  n.outputs));
+      SF_ASSIGN_OR_RETURN(Node f,
+                          fuse::make_node(OpKind::kFusedMatMul, n.name, 1, n.inputs, n.outputs));
       rw.replace(i, std::move(f));
       absorb_bias(rw, slot, stats);
     }

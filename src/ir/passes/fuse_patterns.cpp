@@ -80,7 +80,7 @@ Status match_layernorm(Rewriter& rw, size_t i, PassStats& stats) {
   if (!sqrt || rw.sole_consumer(sqrt->outputs[0]) != slot_of(rw, div) ||
       div->inputs[1] != sqrt->outputs[0])
     return Status::ok();
-  std::vector<int> chain = {static_cast<int>(i), slot_of(rw, sub), slot_of(rw, pow), r2i,
+  std::vector<int> chain = {static_cast<int>(i),  slot_of(rw, sub),  slot_of(rw, pow), r2i,
                             slot_of(rw, add_eps), slot_of(rw, sqrt), slot_of(rw, div)};
   ValueId y = div->outputs[0];
   ValueId gamma = kNoValue, beta = kNoValue;
@@ -108,10 +108,10 @@ Status match_layernorm(Rewriter& rw, size_t i, PassStats& stats) {
   std::vector<ValueId> in = {x, gamma};
   if (beta != kNoValue) in.push_back(beta);
   SF_ASSIGN_OR_RETURN(
-      Node ln, fuse::make_node(OpKind::kLayerNormalization, rw.node(i).name + "/layernorm", 17,
-                               in, {y},
-                               {{"axis", fuse::int_attr(-1)},
-                                {"epsilon", fuse::float_attr(static_cast<float>(*eps))}}));
+      Node ln,
+      fuse::make_node(
+          OpKind::kLayerNormalization, rw.node(i).name + "/layernorm", 17, in, {y},
+          {{"axis", fuse::int_attr(-1)}, {"epsilon", fuse::float_attr(static_cast<float>(*eps))}}));
   SF_TRY(fuse::replace_chain(rw, chain, std::move(ln)));
   ++stats.layernorms;
   return Status::ok();
@@ -254,10 +254,17 @@ Status fuse_patterns(Graph& g, PassStats& stats) {
   for (size_t i = 0; i < rw.size(); ++i) {
     if (rw.dead(i)) continue;
     switch (rw.node(i).op) {
-      case OpKind::kReduceMean: SF_TRY(match_layernorm(rw, i, stats)); break;
-      case OpKind::kErf: SF_TRY(match_gelu_erf(rw, i, stats)); break;
-      case OpKind::kTanh: SF_TRY(match_gelu_tanh(rw, i, stats)); break;
-      default: break;
+      case OpKind::kReduceMean:
+        SF_TRY(match_layernorm(rw, i, stats));
+        break;
+      case OpKind::kErf:
+        SF_TRY(match_gelu_erf(rw, i, stats));
+        break;
+      case OpKind::kTanh:
+        SF_TRY(match_gelu_tanh(rw, i, stats));
+        break;
+      default:
+        break;
     }
   }
   rw.finish();

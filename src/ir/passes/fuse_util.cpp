@@ -88,9 +88,7 @@ const Node* sole_consumer_node(const Rewriter& rw, ValueId v, OpKind op) {
   return &rw.node(static_cast<size_t>(c));
 }
 
-int slot_of(const Rewriter& rw, const Node* n) {
-  return static_cast<int>(n - &rw.node(0));
-}
+int slot_of(const Rewriter& rw, const Node* n) { return static_cast<int>(n - &rw.node(0)); }
 
 Status replace_chain(Rewriter& rw, const std::vector<int>& chain, Node fused) {
   const size_t last = static_cast<size_t>(chain.back());
@@ -129,7 +127,9 @@ std::optional<Shape> static_shape(const Graph& g, ValueId v) {
   return *t.shape;
 }
 
-bool is_f32(const Graph& g, ValueId v) { return v != kNoValue && g.value(v).type.dtype == DType::kF32; }
+bool is_f32(const Graph& g, ValueId v) {
+  return v != kNoValue && g.value(v).type.dtype == DType::kF32;
+}
 
 Result<Node> make_node(OpKind op, const std::string& name, int opset, std::vector<ValueId> inputs,
                        std::vector<ValueId> outputs, AttrMap attrs) {

@@ -32,7 +32,8 @@ Case attention_case(KForm kf, MaskForm mf, bool divide, int64_t softmax_axis = -
     const ValueId v = b.input("v", {kB, kH, kL, kD});
     ValueId kt;
     if (kf == KForm::kTransposeNode) {
-      kt = b.node(OpKind::kTranspose, {b.input("k", {kB, kH, kL, kD})}, {{"perm", ints({0, 1, 3, 2})}});
+      kt = b.node(OpKind::kTranspose, {b.input("k", {kB, kH, kL, kD})},
+                  {{"perm", ints({0, 1, 3, 2})}});
     } else {
       kt = b.input("kt", {kB, kH, kD, kL});
     }
@@ -40,14 +41,16 @@ Case attention_case(KForm kf, MaskForm mf, bool divide, int64_t softmax_axis = -
     s = divide ? b.node(OpKind::kDiv, {s, b.constant("sqrt_d", scalar(2.828427f))})
                : b.node(OpKind::kMul, {b.constant("inv_sqrt_d", scalar(0.35355339f)), s});
     if (mf == MaskForm::kAdd) s = b.node(OpKind::kAdd, {s, b.input("mask", {kB, 1, 1, kL})});
-    if (mf == MaskForm::kAddGrowsScores) s = b.node(OpKind::kAdd, {s, b.input("mask", {2, 1, 1, kL})});
+    if (mf == MaskForm::kAddGrowsScores)
+      s = b.node(OpKind::kAdd, {s, b.input("mask", {2, 1, 1, kL})});
     if (mf == MaskForm::kWhereCausal || mf == MaskForm::kWhereOther) {
       Tensor cond = Tensor::make(DType::kBool, {1, 1, kL, kL}).value();
       for (int64_t i = 0; i < kL; ++i)
         for (int64_t j = 0; j < kL; ++j)
           cond.data<bool>()[i * kL + j] = mf == MaskForm::kWhereCausal ? j <= i : (i + j) % 3 != 0;
       const float fill = -std::numeric_limits<float>::max();
-      s = b.node(OpKind::kWhere, {b.constant("cond", std::move(cond)), s, b.constant("fill", scalar(fill))});
+      s = b.node(OpKind::kWhere,
+                 {b.constant("cond", std::move(cond)), s, b.constant("fill", scalar(fill))});
     }
     const ValueId p = b.node(OpKind::kSoftmax, {s}, {{"axis", int1(softmax_axis)}});
     b.output(b.node(OpKind::kMatMul, {p, v}));
@@ -55,14 +58,17 @@ Case attention_case(KForm kf, MaskForm mf, bool divide, int64_t softmax_axis = -
   };
   c.inputs = {{"q", random_tensor({kB, kH, kL, kD}, 51, -2, 2)},
               {"v", random_tensor({kB, kH, kL, kD}, 52)}};
-  if (kf == KForm::kTransposeNode) c.inputs.push_back({"k", random_tensor({kB, kH, kL, kD}, 53, -2, 2)});
-  else c.inputs.push_back({"kt", random_tensor({kB, kH, kD, kL}, 53, -2, 2)});
+  if (kf == KForm::kTransposeNode)
+    c.inputs.push_back({"k", random_tensor({kB, kH, kL, kD}, 53, -2, 2)});
+  else
+    c.inputs.push_back({"kt", random_tensor({kB, kH, kD, kL}, 53, -2, 2)});
   if (mf == MaskForm::kAdd) {
     Tensor m = random_tensor({kB, 1, 1, kL}, 54);
     m.data<float>()[2] = -10000.0f;  // BERT's padding value
     c.inputs.push_back({"mask", m});
   }
-  if (mf == MaskForm::kAddGrowsScores) c.inputs.push_back({"mask", random_tensor({2, 1, 1, kL}, 55)});
+  if (mf == MaskForm::kAddGrowsScores)
+    c.inputs.push_back({"mask", random_tensor({2, 1, 1, kL}, 55)});
   return c;
 }
 
@@ -71,8 +77,8 @@ const ir::AttentionAttrs& attention_attrs(const rt::Session& s) {
 }
 
 TEST(FusionAttention, BertStyleTransposedKeyScaleAndPaddingMask) {
-  auto s = check(attention_case(KForm::kArrivesTransposed, MaskForm::kAdd, false),
-                 {OpKind::kAttention});
+  auto s =
+      check(attention_case(KForm::kArrivesTransposed, MaskForm::kAdd, false), {OpKind::kAttention});
   ASSERT_TRUE(s);
   EXPECT_TRUE(attention_attrs(*s).k_transposed);
   EXPECT_FALSE(attention_attrs(*s).causal);
@@ -81,7 +87,8 @@ TEST(FusionAttention, BertStyleTransposedKeyScaleAndPaddingMask) {
 }
 
 TEST(FusionAttention, TransposeNodeOfKIsDroppedAndDivideBecomesScale) {
-  auto s = check(attention_case(KForm::kTransposeNode, MaskForm::kNone, true), {OpKind::kAttention});
+  auto s =
+      check(attention_case(KForm::kTransposeNode, MaskForm::kNone, true), {OpKind::kAttention});
   ASSERT_TRUE(s);
   EXPECT_FALSE(attention_attrs(*s).k_transposed);
   EXPECT_NEAR(attention_attrs(*s).scale, 1.0 / 2.828427, 1e-7);

@@ -21,8 +21,9 @@ Case conv_bn_case(bool bn_params_constant, bool conv_output_also_graph_output) {
     const ValueId w = b.constant("w", random_tensor({4, 3, 3, 3}, 1));
     const ValueId bias = b.constant("b", random_tensor({4}, 2));
     const ValueId conv = b.node(OpKind::kConv, {x, w, bias}, {{"pads", ints({1, 1, 1, 1})}});
-    const ValueId scale = bn_params_constant ? b.constant("scale", random_tensor({4}, 3, 0.5f, 2.0f))
-                                             : b.input("scale", {4});
+    const ValueId scale = bn_params_constant
+                              ? b.constant("scale", random_tensor({4}, 3, 0.5f, 2.0f))
+                              : b.input("scale", {4});
     const ValueId shift = b.constant("shift", random_tensor({4}, 4));
     const ValueId mean = b.constant("mean", random_tensor({4}, 5));
     const ValueId var = b.constant("var", random_tensor({4}, 6, 0.1f, 3.0f));
@@ -60,7 +61,8 @@ TEST(Fusion, BatchNormAfterConvReadTwiceIsNotFolded) {
   EXPECT_EQ(s->pass_stats().bn_folded, 0);
 }
 
-// ---- fuse_conv -----------------------------------------------------------------------------------
+// ---- fuse_conv
+// -----------------------------------------------------------------------------------
 
 // x -> Conv -> Add(r) -> activation; `act` builds the activation on the sum.
 Case conv_residual_case(const std::function<ValueId(Builder&, ValueId)>& act, bool sum_is_output) {
@@ -70,14 +72,15 @@ Case conv_residual_case(const std::function<ValueId(Builder&, ValueId)>& act, bo
     const ValueId x = b.input("x", {2, 4, 5, 5});
     const ValueId r = b.input("r", {2, 6, 5, 5});
     const ValueId w = b.constant("w", random_tensor({6, 2, 3, 3}, 11));
-    const ValueId conv = b.node(OpKind::kConv, {x, w},
-                                {{"pads", ints({1, 1, 1, 1})}, {"group", int1(2)}});
+    const ValueId conv =
+        b.node(OpKind::kConv, {x, w}, {{"pads", ints({1, 1, 1, 1})}, {"group", int1(2)}});
     const ValueId sum = b.node(OpKind::kAdd, {r, conv});
     b.output(act(b, sum));
     if (sum_is_output) b.output(sum);
     return b.take();
   };
-  c.inputs = {{"x", random_tensor({2, 4, 5, 5}, 12, -3, 3)}, {"r", random_tensor({2, 6, 5, 5}, 13)}};
+  c.inputs = {{"x", random_tensor({2, 4, 5, 5}, 12, -3, 3)},
+              {"r", random_tensor({2, 6, 5, 5}, 13)}};
   return c;
 }
 
@@ -91,7 +94,8 @@ TEST(Fusion, ConvAbsorbsResidualAndEachActivation) {
       {"relu", Activation::kRelu, [](Builder& b, ValueId v) { return b.node(OpKind::kRelu, {v}); }},
       {"relu6", Activation::kClip,
        [](Builder& b, ValueId v) {
-         return b.node(OpKind::kClip, {v, b.constant("lo", scalar(0)), b.constant("hi", scalar(6))});
+         return b.node(OpKind::kClip,
+                       {v, b.constant("lo", scalar(0)), b.constant("hi", scalar(6))});
        }},
       {"leaky", Activation::kLeakyRelu,
        [](Builder& b, ValueId v) {
@@ -102,13 +106,16 @@ TEST(Fusion, ConvAbsorbsResidualAndEachActivation) {
       {"tanh", Activation::kTanh, [](Builder& b, ValueId v) { return b.node(OpKind::kTanh, {v}); }},
       {"hard_sigmoid", Activation::kHardSigmoid,
        [](Builder& b, ValueId v) {
-         return b.node(OpKind::kHardSigmoid, {v}, {{"alpha", float1(0.25f)}, {"beta", float1(0.4f)}});
+         return b.node(OpKind::kHardSigmoid, {v},
+                       {{"alpha", float1(0.25f)}, {"beta", float1(0.4f)}});
        }},
       {"hard_swish", Activation::kHardSwish,
        [](Builder& b, ValueId v) { return b.node(OpKind::kHardSwish, {v}, {}, 14); }},
       {"gelu", Activation::kGelu, [](Builder& b, ValueId v) { return b.node(OpKind::kGelu, {v}); }},
       {"silu", Activation::kSilu,
-       [](Builder& b, ValueId v) { return b.node(OpKind::kMul, {v, b.node(OpKind::kSigmoid, {v})}); }},
+       [](Builder& b, ValueId v) {
+         return b.node(OpKind::kMul, {v, b.node(OpKind::kSigmoid, {v})});
+       }},
   };
   for (const Act& a : acts) {
     SCOPED_TRACE(a.name);
@@ -124,9 +131,9 @@ TEST(Fusion, ConvAbsorbsResidualAndEachActivation) {
 TEST(Fusion, ConvResidualThatIsAGraphOutputStaysSeparate) {
   // The sum is also a graph output: the Add is absorbed as residual (the conv output has one
   // reader) but the Relu cannot take the sum away.
-  auto s = check(conv_residual_case([](Builder& b, ValueId v) { return b.node(OpKind::kRelu, {v}); },
-                                    true),
-                 {OpKind::kFusedConv, OpKind::kRelu});
+  auto s = check(
+      conv_residual_case([](Builder& b, ValueId v) { return b.node(OpKind::kRelu, {v}); }, true),
+      {OpKind::kFusedConv, OpKind::kRelu});
   ASSERT_TRUE(s);
   EXPECT_EQ(s->pass_stats().residuals_fused, 1);
   EXPECT_EQ(s->pass_stats().activations_fused, 0);
@@ -137,7 +144,8 @@ TEST(Fusion, ConvOutputWithTwoReadersKeepsItsConsumers) {
   c.make = [] {
     Builder b;
     const ValueId x = b.input("x", {1, 2, 4, 4});
-    const ValueId conv = b.node(OpKind::kConv, {x, b.constant("w", random_tensor({3, 2, 1, 1}, 14))});
+    const ValueId conv =
+        b.node(OpKind::kConv, {x, b.constant("w", random_tensor({3, 2, 1, 1}, 14))});
     b.output(b.node(OpKind::kRelu, {conv}));
     b.output(b.node(OpKind::kSigmoid, {conv}));
     return b.take();
@@ -146,7 +154,8 @@ TEST(Fusion, ConvOutputWithTwoReadersKeepsItsConsumers) {
   check(c, {OpKind::kFusedConv, OpKind::kRelu, OpKind::kSigmoid});
 }
 
-// ---- fuse_matmul ---------------------------------------------------------------------------------
+// ---- fuse_matmul
+// ---------------------------------------------------------------------------------
 
 TEST(Fusion, MatMulAbsorbsBiasResidualAndGelu) {
   Case c;
@@ -173,10 +182,10 @@ TEST(Fusion, GemmBecomesFusedMatMulWithScaledBias) {
   c.make = [] {
     Builder b;
     const ValueId x = b.input("x", {3, 7});
-    const ValueId gemm = b.node(OpKind::kGemm,
-                                {x, b.constant("w", random_tensor({5, 7}, 25)),
-                                 b.constant("c", random_tensor({1, 5}, 26))},
-                                {{"transB", int1(1)}, {"alpha", float1(0.5f)}, {"beta", float1(2.0f)}});
+    const ValueId gemm = b.node(
+        OpKind::kGemm,
+        {x, b.constant("w", random_tensor({5, 7}, 25)), b.constant("c", random_tensor({1, 5}, 26))},
+        {{"transB", int1(1)}, {"alpha", float1(0.5f)}, {"beta", float1(2.0f)}});
     b.output(b.node(OpKind::kRelu, {gemm}));
     return b.take();
   };
@@ -204,12 +213,14 @@ TEST(Fusion, GemmWithTransposedAOrMatMulWithRuntimeBiasStayPartlyUnfused) {
     b.output(b.node(OpKind::kAdd, {mm, v}));
     return b.take();
   };
-  c.inputs = {{"x", random_tensor({7, 3}, 30)}, {"v", random_tensor({5}, 31)},
+  c.inputs = {{"x", random_tensor({7, 3}, 30)},
+              {"v", random_tensor({5}, 31)},
               {"y", random_tensor({3, 4}, 32)}};
   check(c, {OpKind::kGemm, OpKind::kFusedMatMul, OpKind::kAdd});
 }
 
-// ---- fuse_patterns: LayerNorm and Gelu ------------------------------------------------------------
+// ---- fuse_patterns: LayerNorm and Gelu
+// ------------------------------------------------------------
 
 // PyTorch's LayerNorm decomposition (opset 13/14) over axis `axis` of x [2, 3, 8].
 ValueId layer_norm(Builder& b, ValueId x, int64_t axis, int64_t c) {
@@ -217,9 +228,11 @@ ValueId layer_norm(Builder& b, ValueId x, int64_t axis, int64_t c) {
   const ValueId d = b.node(OpKind::kSub, {x, mu});
   const ValueId d2 = b.node(OpKind::kPow, {d, b.constant("two" + std::to_string(mu), scalar(2))});
   const ValueId var = b.node(OpKind::kReduceMean, {d2}, {{"axes", ints({axis})}});
-  const ValueId ve = b.node(OpKind::kAdd, {var, b.constant("eps" + std::to_string(mu), scalar(1e-5f))});
+  const ValueId ve =
+      b.node(OpKind::kAdd, {var, b.constant("eps" + std::to_string(mu), scalar(1e-5f))});
   const ValueId n = b.node(OpKind::kDiv, {d, b.node(OpKind::kSqrt, {ve})});
-  const ValueId g = b.node(OpKind::kMul, {n, b.constant("gamma" + std::to_string(mu), random_tensor({c}, 41))});
+  const ValueId g =
+      b.node(OpKind::kMul, {n, b.constant("gamma" + std::to_string(mu), random_tensor({c}, 41))});
   return b.node(OpKind::kAdd, {g, b.constant("beta" + std::to_string(mu), random_tensor({c}, 42))});
 }
 
@@ -259,14 +272,17 @@ TEST(Fusion, GeluErfFormsAndTanhFormAreRecognised) {
   const std::vector<std::function<ValueId(Builder&, ValueId)>> forms = {
       // BERT's export: Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5)
       [](Builder& b, ValueId x) {
-        const ValueId e = b.node(OpKind::kErf, {b.node(OpKind::kDiv, {x, b.constant("s2", scalar(1.4142135f))})});
+        const ValueId e =
+            b.node(OpKind::kErf, {b.node(OpKind::kDiv, {x, b.constant("s2", scalar(1.4142135f))})});
         const ValueId a = b.node(OpKind::kAdd, {e, b.constant("one", scalar(1))});
-        return b.node(OpKind::kMul, {b.node(OpKind::kMul, {x, a}), b.constant("half", scalar(0.5f))});
+        return b.node(OpKind::kMul,
+                      {b.node(OpKind::kMul, {x, a}), b.constant("half", scalar(0.5f))});
       },
       // Mul(Mul(x, 0.5), Add(1, Erf(Mul(x, 1/sqrt 2))))
       [](Builder& b, ValueId x) {
         const ValueId h = b.node(OpKind::kMul, {x, b.constant("half", scalar(0.5f))});
-        const ValueId e = b.node(OpKind::kErf, {b.node(OpKind::kMul, {b.constant("is2", scalar(0.70710678f)), x})});
+        const ValueId e = b.node(
+            OpKind::kErf, {b.node(OpKind::kMul, {b.constant("is2", scalar(0.70710678f)), x})});
         return b.node(OpKind::kMul, {h, b.node(OpKind::kAdd, {b.constant("one", scalar(1)), e})});
       },
       // GPT-2's export: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x * (x * x))))
@@ -275,9 +291,11 @@ TEST(Fusion, GeluErfFormsAndTanhFormAreRecognised) {
         const ValueId x3 = b.node(OpKind::kMul, {x, x2});
         const ValueId c3 = b.node(OpKind::kMul, {b.constant("k", scalar(0.044715f)), x3});
         const ValueId in = b.node(OpKind::kAdd, {x, c3});
-        const ValueId t = b.node(OpKind::kTanh, {b.node(OpKind::kMul, {b.constant("s", scalar(0.7978845608f)), in})});
+        const ValueId t = b.node(
+            OpKind::kTanh, {b.node(OpKind::kMul, {b.constant("s", scalar(0.7978845608f)), in})});
         const ValueId a = b.node(OpKind::kAdd, {b.constant("one", scalar(1)), t});
-        return b.node(OpKind::kMul, {b.constant("half", scalar(0.5f)), b.node(OpKind::kMul, {x, a})});
+        return b.node(OpKind::kMul,
+                      {b.constant("half", scalar(0.5f)), b.node(OpKind::kMul, {x, a})});
       },
   };
   for (size_t k = 0; k < forms.size(); ++k) {

@@ -102,7 +102,7 @@ struct Case {
 // Loads the case fused and unfused, checks the fused node kinds and that every output agrees
 // within rel_tol * (1 + |want|). Returns the fused session for further checks.
 inline std::unique_ptr<rt::Session> check(const Case& c, const std::vector<OpKind>& want_ops,
-                                   double rel_tol = 1e-5) {
+                                          double rel_tol = 1e-5) {
   rt::SessionOptions plain;
   plain.exec.fuse = false;
   auto unfused = rt::Session::from_graph(c.make(), plain);
