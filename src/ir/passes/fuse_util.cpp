@@ -7,7 +7,11 @@
 
 namespace sf::ir::fuse {
 
-Rewriter::Rewriter(Graph& g) : g_(g), dead_(g.nodes.size(), false) { rebuild(); }
+Rewriter::Rewriter(Graph& g) : g_(g), dead_(g.nodes.size(), false) {
+  rebuild();
+  read_before_.resize(g_.values.size());
+  for (size_t v = 0; v < g_.values.size(); ++v) read_before_[v] = !readers_[v].empty();
+}
 
 void Rewriter::rebuild() {
   readers_.assign(g_.values.size(), {});
@@ -73,6 +77,13 @@ void Rewriter::finish() {
       if (o != kNoValue) g_.value(o).producer = static_cast<int32_t>(i);
   dead_.assign(g_.nodes.size(), false);
   rebuild();
+  // Constants that only the replaced nodes read (BatchNorm parameters, a Conv's original W)
+  // would otherwise still count as parameters and memory.
+  for (size_t v = 0; v < read_before_.size(); ++v) {
+    Value& val = g_.values[v];
+    if (read_before_[v] && readers_[v].empty() && !output_[v] && val.constant && val.producer < 0)
+      val.constant.reset();
+  }
 }
 
 ValueId other_operand(const Node& n, ValueId v) {

@@ -45,7 +45,8 @@ class Rewriter {
   // A new constant value named after `base` (made unique).
   ValueId add_constant(const std::string& base, Tensor t);
 
-  // Drops killed nodes and renumbers producers; killed nodes' outputs become unused values.
+  // Drops killed nodes and renumbers producers; killed nodes' outputs become unused values, and
+  // constants read before the rewrite but by no node now are dropped.
   void finish();
 
  private:
@@ -54,6 +55,7 @@ class Rewriter {
   std::vector<bool> dead_;
   std::vector<std::vector<int>> readers_;
   std::vector<bool> output_;
+  std::vector<bool> read_before_;  // per value present at construction: read by some node
 };
 
 // The other operand of binary node n when one of its inputs is v (v itself for n(v, v)), or

@@ -43,6 +43,8 @@ TEST(Fusion, BatchNormFoldsIntoConvThenReluIsAbsorbed) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->pass_stats().bn_folded, 1);
   EXPECT_EQ(s->pass_stats().activations_fused, 1);
+  // W' [4, 3, 3, 3] and B' [4] remain; W, B and the four BN parameters are gone.
+  EXPECT_EQ(s->graph().parameter_count(), 4 * 3 * 3 * 3 + 4);
   const ir::Node* f = find_op(*s, OpKind::kFusedConv);
   EXPECT_EQ(f->attrs_as<ir::FusedConvAttrs>().act.kind, Activation::kRelu);
 }
