@@ -199,6 +199,23 @@ TEST(Fusion, GemmBecomesFusedMatMulWithScaledBias) {
   EXPECT_EQ(a.alpha, 0.5f);
 }
 
+TEST(Fusion, GemmWithRuntimeCOfTheOutputShapeTakesItAsResidual) {
+  Case c;
+  c.make = [] {
+    Builder b;
+    const ValueId x = b.input("x", {3, 7});
+    const ValueId cin = b.input("c", {3, 5});
+    b.output(b.node(OpKind::kGemm, {x, b.constant("w", random_tensor({7, 5}, 33)), cin}));
+    return b.take();
+  };
+  c.inputs = {{"x", random_tensor({3, 7}, 34)}, {"c", random_tensor({3, 5}, 35)}};
+  auto s = check(c, {OpKind::kFusedMatMul});
+  ASSERT_TRUE(s);
+  const ir::Node* f = find_op(*s, OpKind::kFusedMatMul);
+  EXPECT_FALSE(f->has_input(2));
+  EXPECT_TRUE(f->has_input(3));
+}
+
 TEST(Fusion, GemmWithTransposedAOrMatMulWithRuntimeBiasStayPartlyUnfused) {
   Case c;
   c.make = [] {
