@@ -3,8 +3,8 @@
 
     .venv/bin/python scripts/bench/models.py [--steadfast build/release/bin/steadfast]
         [--models-dir build/release/models] [--models resnet18 ...] [--threads 2] [--runs 20]
-        [--rounds 4] [--warmup 3] [--ablation] [--work DIR] [--out docs/performance.md]
-        [--json FILE]
+        [--rounds 4] [--warmup 3] [--ablation] [--refresh-machine] [--work DIR]
+        [--out docs/performance.md] [--json FILE]
 
 For each model (ONNX files from scripts/models/export.py, exported when missing; batch 1; the
 seeded inputs of export.example_inputs, saved once as .npy and given to both engines):
@@ -175,10 +175,11 @@ def bench_model(name, a, log):
     return res
 
 
-def machine_line(cli, work):
+def machine_line(cli, work, refresh):
     path = os.path.join(work, "machine.json")
     try:
-        run_json([cli, "machine", "--json", path], "steadfast machine")
+        run_json([cli, "machine", "--json", path] + (["--refresh"] if refresh else []),
+                 "steadfast machine")
         with open(path) as f:
             m = json.load(f)
     except (RuntimeError, OSError, ValueError) as e:
@@ -249,6 +250,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--warmup", type=int, default=3, help="untimed runs per round")
     ap.add_argument("--ablation", action="store_true")
+    ap.add_argument("--refresh-machine", action="store_true",
+                    help="probe the machine again (else the `steadfast machine` cache is used)")
     ap.add_argument("--work", default=None, help="inputs and per-round JSON (default: a temp dir)")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"))
     ap.add_argument("--json", default=None, help="default: --out with .json")
@@ -259,7 +262,7 @@ def main(argv=None):
     os.makedirs(a.work, exist_ok=True)
     command = "OMP_NUM_THREADS= .venv/bin/python scripts/bench/models.py " + shlex.join(argv)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    machine, machine_json = machine_line(a.steadfast, a.work)
+    machine, machine_json = machine_line(a.steadfast, a.work, a.refresh_machine)
     print(machine, flush=True)
     results = []
     for name in a.models:

@@ -7,7 +7,7 @@
   peak / bandwidth, the printed text names the ISA and GFLOP/s; a second call reads the cache.
 * bench --json on the embedded model: median_ms > 0, min <= median <= max, runs and threads as
   asked, peak_rss_mb > 0, one time per run; an ablation switch is echoed in options_off.
-* profile --json --no-fuse on the embedded model: one row per node of the ONNX file (names as in
+* profile --json --no-fuse --no-layout on the embedded model: one row per node of the ONNX file (names as in
   the file), and each row's FLOPs and bytes equal the cost model's definition recomputed here from
   ONNX shape inference (Conv: 2 * out * numel(W) / Cout; Gemm: 2 * M * N * K + M * N; others:
   one per output element; bytes: inputs + weights + outputs), intensity = flops / bytes, bound and
@@ -126,12 +126,12 @@ def main():
     check(b.get("options_off") == "no-winograd", f"bench: options_off echoes the switch ({b.get('options_off')})")
     check(close(b["median_ms"], float(np.median(b["times_ms"]))), "bench: median of times_ms")
 
-    # ---- profile (no fusion: rows keep the ONNX node names)
+    # ---- profile (no fusion or layout change: rows keep the ONNX nodes and names)
     pj = os.path.join(args.work, "profile.json")
     x = os.path.join(args.work, "image.npy")
     np.save(x, np.random.default_rng(0).random((3, 1, 28, 28), dtype=np.float32))
     run([cli, "profile", MODEL, "--input", f"image={x}", "--runs", "3", "--warmup", "1",
-         "--no-fuse", "--json", pj, "--top", "3"], env)
+         "--no-fuse", "--no-layout", "--json", pj, "--top", "3"], env)
     p = json.load(open(pj))
     want = expected_costs(batch=3)
     rows = {r["name"]: r for r in p["nodes"]}

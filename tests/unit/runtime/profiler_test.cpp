@@ -21,7 +21,8 @@ TEST(ProfilerMedian, OddEvenEmpty) {
 
 TEST(Profiler, EmbeddedModelRowsCostsAndRoofline) {
   rt::SessionOptions so;
-  so.exec.fuse = false;  // keep Conv and Gemm nodes as in the file
+  so.exec.fuse = false;  // keep the Conv and Gemm nodes of the file
+  so.exec.layout = false;
   auto session = rt::Session::load(kModel, so);
   ASSERT_TRUE(session.is_ok()) << session.status().to_string();
   const ir::Graph& g = (*session)->graph();
