@@ -106,9 +106,10 @@ NodeCost node_cost(const Node& n, const std::vector<const TypeInfo*>& in,
       // scale, mask and softmax (max, exp, sum, divide) per score.
       const Shape* v = input_shape(2);
       if (x && v && x->size() == 4 && v->size() == 4) {
-        const double scores = numel(*x) / static_cast<double>((*x)[3]) * static_cast<double>((*v)[2]);
-        c.flops = 2.0 * scores * static_cast<double>((*x)[3]) + 2.0 * out_elems * static_cast<double>((*v)[2]) +
-                  6.0 * scores;
+        const double scores =
+            numel(*x) / static_cast<double>((*x)[3]) * static_cast<double>((*v)[2]);
+        c.flops = 2.0 * scores * static_cast<double>((*x)[3]) +
+                  2.0 * out_elems * static_cast<double>((*v)[2]) + 6.0 * scores;
       } else {
         c.flops = out_elems;
       }
