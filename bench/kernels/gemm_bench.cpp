@@ -1,9 +1,11 @@
 // GEMM benchmarks: every BRGEMM variant the CPU supports through the GEMM driver (B packed once,
 // outside the timed loop) on SGEMM 1024^3 and model shapes, on 1 and 2 threads (rt::parallel_for
 // over the driver's (m block, n block) rectangles, as the MatMul fast op does).
-// Counters: GFLOP/s = 2 M N K per wall-clock second; GFLOP/s_cpu = the same per second of process
-// CPU time divided by the thread count, i.e. the rate with the cores to ourselves (the build
-// machine is shared: wall time there includes time other processes held our cores).
+// Counters: GFLOP/s and %peak = 2 M N K per wall-clock second (bench_util.hpp, peak from the
+// machine probe); GFLOP/s_cpu = the same per second of process CPU time divided by
+// the thread count, i.e. the rate with the cores to ourselves (the build machine is shared: wall
+// time there includes time other processes held our cores; run with OMP_WAIT_POLICY=passive so
+// threads waiting at the end of parallel_for do not spin on CPU time).
 // Names: gemm_f32__<isa>_<tile>/M/N/K/threads.
 // Run: build/<dir>/bin/sf_bench_kernels --benchmark_filter=gemm_f32 --benchmark_repetitions=5
 #include <benchmark/benchmark.h>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/kernels/bench_util.hpp"
 #include "core/cpu_features.hpp"
 #include "kernels/cpu/gemm/gemm.hpp"
 #include "runtime/parallel.hpp"
@@ -76,10 +79,9 @@ void bm_gemm(benchmark::State& state, const BrgemmKernel* kern) {
   }
   const double cpu = (process_cpu_seconds() - cpu0) / threads;
   const double flops = 2.0 * static_cast<double>(m * n * k);
-  state.counters["GFLOP/s_cpu"] = flops * static_cast<double>(state.iterations()) / cpu * 1e-9;
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      flops, benchmark::Counter::kIsIterationInvariantRate,
-      benchmark::Counter::kIs1000);
+  sf::bench::report_gflops(state, flops, threads);
+  const double gflops_cpu = flops * static_cast<double>(state.iterations()) / cpu * 1e-9;
+  state.counters["GFLOP/s_cpu"] = gflops_cpu;
 }
 
 const int kRegistered = [] {
