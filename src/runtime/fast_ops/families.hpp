@@ -4,7 +4,11 @@
 
 namespace sf::rt {
 
+// Unary math / activations, Add/Sub/Mul/Div, Softmax, LayerNormalization (fast_ops/eltwise.cpp).
+void register_eltwise_fast_kernels();
+
 inline void register_all_fast_kernels() {
+  register_eltwise_fast_kernels();
 }
 
 }  // namespace sf::rt
