@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "runtime/fast_kernel.hpp"
+#include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
 
 namespace sf::rt {
@@ -94,6 +96,38 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
     }
   });
   return Status::ok();
+}
+
+namespace {
+
+class AttentionKernel final : public PreparedKernel {
+ public:
+  explicit AttentionKernel(const cpu::AttentionKernel& k) : k_(k) {}
+  std::string name() const override { return k_.name; }
+  Status run(KernelContext& ctx) const override {
+    const Status st =
+        attention_forward(k_, ctx.node.attrs_as<ir::AttentionAttrs>(), ctx.input(0),
+                          ctx.input(1), ctx.input(2), ctx.has(3) ? &ctx.input(3) : nullptr,
+                          ctx.output(0), ctx.threads);
+    return st.is_ok() ? st : ctx.error(st.message());
+  }
+
+ private:
+  const cpu::AttentionKernel& k_;
+};
+
+Result<std::unique_ptr<PreparedKernel>> prepare_attention(const PrepareContext& ctx) {
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    const ir::TypeInfo* t = ctx.input_type(i);
+    if (t && t->dtype != DType::kF32) return std::unique_ptr<PreparedKernel>();
+  }
+  return std::unique_ptr<PreparedKernel>(std::make_unique<AttentionKernel>(cpu::attention_select()));
+}
+
+}  // namespace
+
+void register_attention_fast_kernels() {
+  register_fast_kernel(ir::OpKind::kAttention, prepare_attention);
 }
 
 }  // namespace sf::rt

@@ -7,6 +7,7 @@
 // Threads split independent rows (or element chunks) with rt::parallel_for: bit-identical
 // results for any thread count.
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -36,9 +37,13 @@ bool input_is_f32(const PrepareContext& ctx, size_t i) {
   return t && t->dtype == DType::kF32;
 }
 
+// The reference kernel, for run-time shapes the fast path does not cover. The executor zeroes
+// arena slots only for reference kernels, and reference kernels may rely on that: zero first.
 Status run_reference(KernelContext& ctx) {
   RunFn ref = find_kernel(ctx.node.op);
   if (!ref) return ctx.error("no reference kernel");
+  for (size_t o = 0; o < ctx.num_outputs(); ++o)
+    if (!ctx.output(o).empty()) std::memset(ctx.output(o).raw(), 0, ctx.output(o).nbytes());
   return ref(ctx);
 }
 

@@ -6,9 +6,12 @@ namespace sf::rt {
 
 // Unary math / activations, Add/Sub/Mul/Div, Softmax, LayerNormalization (fast_ops/eltwise.cpp).
 void register_eltwise_fast_kernels();
+// The internal Attention op on the fused FlashAttention-2 kernel (fast_ops/attention.cpp).
+void register_attention_fast_kernels();
 
 inline void register_all_fast_kernels() {
   register_eltwise_fast_kernels();
+  register_attention_fast_kernels();
 }
 
 }  // namespace sf::rt

@@ -12,6 +12,7 @@
 #include "kernels/cpu/attention/attention.hpp"
 #include "runtime/fast_ops/attention.hpp"
 #include "tests/unit/kernels/fast_op_test_util.hpp"
+#include "tests/unit/op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -148,6 +149,36 @@ TEST(AttentionFast, AdditiveMasksWithFullyMaskedRows) {
   check({2, 2, 67, 131, 64, 64, false, false, {2, 1, 67, 131}}, 71);   // per batch, row 1 masked
   check({1, 2, 66, 70, 80, 80, true, false, {66, 70}}, 72);            // causal + mask
   check({1, 1, 5, 9, 32, 32, false, false, {1, 1, 5, 1}}, 73);         // one value per row
+}
+
+// The registered fast kernel of the internal Attention op against its reference kernel
+// (rt::run through a one-node session), every ISA cap, 1-3 threads bit-identical. No row is
+// fully masked here: the reference's softmax of an all -inf row is not defined as 0.
+TEST(AttentionFast, OpMatchesReferenceKernel) {
+  const Tensor q = test::random_f32({1, 3, 70, 64}, 90);
+  const Tensor k = test::random_f32({1, 3, 100, 64}, 91);
+  const Tensor v = test::random_f32({1, 3, 100, 40}, 92);
+  Tensor mask = test::random_f32({1, 1, 70, 100}, 93, -3, 1);
+  for (int64_t t = 0; t < mask.numel(); t += 7) mask.data<float>()[t] = -1e9f;
+  const ir::AttrMap attrs = {{"scale", test::float_attr(0.125f)}, {"causal", test::int_attr(1)}};
+  const std::vector<Tensor> in = {q, k, v, mask};
+  const auto ref = test::run_one_node(ir::OpKind::kAttention, 1, attrs, in, false, 1);
+  ASSERT_EQ(ref.kernel, "ref");
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (!test::cpu_has(isa)) continue;
+    test::IsaCap cap(isa);
+    const auto one = test::run_one_node(ir::OpKind::kAttention, 1, attrs, in, true, 1);
+    EXPECT_EQ(one.kernel, cpu::attention_select().name);
+    ASSERT_EQ(one.out.shape(), ref.out.shape());
+    for (int64_t t = 0; t < ref.out.numel(); ++t) {
+      const double w = ref.out.data<float>()[t];
+      ASSERT_NEAR(one.out.data<float>()[t], w, 2e-6 * (1.0 + std::fabs(w))) << isa_name(isa);
+    }
+    for (int threads : {2, 3}) {
+      const auto many = test::run_one_node(ir::OpKind::kAttention, 1, attrs, in, true, threads);
+      EXPECT_TRUE(test::bit_equal(one.out, many.out)) << isa_name(isa) << " threads " << threads;
+    }
+  }
 }
 
 TEST(AttentionFast, ShapeErrorsAreReported) {
