@@ -2,13 +2,15 @@
 // built from the same primitives: per head S = Q K^T (the variant's small GEMM) into a stored
 // [H, Lq, Lk] score tensor, scale (eltwise unary), softmax_rows (eltwise), O = P V (small GEMM).
 // Batch 1, 12 heads, head size 64, K given as [D, Lk] to both. GFLOP/s counts 4 * H * Lq * Lk * D.
-// Memory: `peak_rss_mb` is the process's peak RSS after the run (getrusage). Run the fused
-// benchmarks alone (the unfused ones store the score tensor) so that, registered in increasing
-// sequence order, each peak shows what that length needed: it grows with the inputs (linear),
-// never with the 12 * Lq * Lk * 4-byte score tensor (`scores_mb`, never allocated by the fused path).
+// Memory: `peak_rss_mb` is the process's peak RSS after the run (getrusage). Run one fused length
+// per process (the unfused runs store the score tensor) to see what that length needs: it grows
+// with Q, K, V and Y (linear), never with the 12 * Lq * Lk * 4-byte score tensor (`scores_mb`,
+// never allocated by the fused path).
 //
 //   build/<dir>/bin/sf_bench_kernels --benchmark_filter=attention_unfused
-//   build/<dir>/bin/sf_bench_kernels --benchmark_filter=attention_fused
+//   for s in 2048 4096 8192; do
+//     build/<dir>/bin/sf_bench_kernels --benchmark_filter="attention_fused/$s\$|attention_fused/$s/"
+//   done
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
