@@ -21,7 +21,8 @@ namespace sf::cpu::simd {
 
 template <class V>
 constexpr int kNv = V::kW == 8 ? 2 : 4;  // AVX2 has 16 registers; AVX-512 and scalar 32+
-constexpr int kMr = 4;
+template <class V>
+constexpr int kMr = V::kW == 16 ? 6 : 4;  // AVX-512: 6 x 4 accumulators + 4 B vectors of 32 registers
 
 template <class V, int MR, int NV, bool Tail>
 void gemm_tile(int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
@@ -72,11 +73,11 @@ constexpr auto tile_table(std::integer_sequence<int, MRs...>) {
 template <class V>
 void small_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
                 int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  static constexpr auto kTable = tile_table<V>(std::make_integer_sequence<int, kMr>());
+  static constexpr auto kTable = tile_table<V>(std::make_integer_sequence<int, kMr<V>>());
   constexpr int64_t W = V::kW;
   constexpr int64_t kCols = kNv<V> * W;
-  for (int64_t i0 = 0; i0 < m; i0 += kMr) {
-    const int64_t mr = std::min<int64_t>(kMr, m - i0);
+  for (int64_t i0 = 0; i0 < m; i0 += kMr<V>) {
+    const int64_t mr = std::min<int64_t>(kMr<V>, m - i0);
     for (int64_t j0 = 0; j0 < n; j0 += kCols) {
       const int64_t nc = std::min(kCols, n - j0);
       const int64_t nv = (nc + W - 1) / W;

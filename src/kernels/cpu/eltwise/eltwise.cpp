@@ -70,6 +70,7 @@ float unary_ref(UnaryOp op, float alpha, float beta, float x) {
     case UnaryOp::kGelu: return act(Activation::kGelu);
     case UnaryOp::kGeluTanh: return act(Activation::kGeluTanh);
     case UnaryOp::kExp: return std::exp(x);
+    case UnaryOp::kExpAffine: return std::exp(alpha * x + beta);
     case UnaryOp::kErf: return std::erf(x);
     case UnaryOp::kSqrt: return std::sqrt(x);
     case UnaryOp::kNeg: return -x;
@@ -87,8 +88,7 @@ void softmax_rows(const EltwiseKernel& k, int64_t m, int64_t n, const float* src
     float* y = dst + r * ld_dst;
     float mx = 0.0f, sum = 0.0f;
     k.reduce({ReduceOp::kMax, 1, n, x, n, nullptr, &mx, nullptr});
-    k.unary({UnaryOp::kAffine, 1.0f, -mx, 1, n, x, n, y, n, nullptr});
-    k.unary({UnaryOp::kExp, 0.0f, 0.0f, 1, n, y, n, y, n, &sum});
+    k.unary({UnaryOp::kExpAffine, 1.0f, -mx, 1, n, x, n, y, n, &sum});
     const float inv = 1.0f / sum;
     k.binary({BinaryOp::kMul, 1, n, y, n, Bcast::kNone, &inv, 0, Bcast::kScalar, y, n});
   }

@@ -37,6 +37,7 @@ enum class UnaryOp : uint8_t {
   kGelu,         // erf form
   kGeluTanh,
   kExp,
+  kExpAffine,    // exp(alpha x + beta): softmax's exp(x - max) in one pass
   kErf,
   kSqrt,
   kNeg,

@@ -2,9 +2,10 @@
 // eltwise_avx2.cpp (V = 8 floats) and eltwise_avx512.cpp (V = 16 floats). This header holds no
 // intrinsics: V supplies them (reg, mask, kW, set1, zero, load, store, load_n / store_n for the
 // first `count` lanes with the rest zero / untouched, add, sub, mul, div, fma(a, b, c) = a * b + c,
-// max, min (hardware: the second operand when either is NaN), sqrt, abs, round (to nearest), pow2 (2^n for integral n in [-126, 127]), lt, gt,
-// isnan, first_n (mask of the first count lanes), select(mask, if_true, if_false), hsum, hmax).
-// The V types live in vec_avx2.hpp / vec_avx512.hpp, included only by files built with the ISA.
+// max, min (hardware: the second operand when either is NaN), sqrt, abs, round (to nearest),
+// ldexp(y, n) = y * 2^n for integral n in [-126, 128], lt, gt, isnan, first_n (mask of the first
+// count lanes), select(mask, if_true, if_false), hsum, hmax). The V types live in vec_avx2.hpp /
+// vec_avx512.hpp (included only by files built with the ISA) and vec_scalar.hpp.
 //
 // Approximations (Cephes single precision, relative error measured against libm in double):
 //   exp    n = round(x log2 e), r = x - n ln2 (two-part ln2), degree-6 polynomial, times 2^n;
@@ -20,6 +21,14 @@
 
 #include "kernels/cpu/eltwise/eltwise.hpp"
 
+// The math is inlined into the row loops so that independent vectors' polynomial chains overlap
+// (an out-of-line call per vector left exp latency-bound).
+#if defined(__GNUC__)
+#define SF_VEC_INLINE [[gnu::always_inline]] inline
+#else
+#define SF_VEC_INLINE inline
+#endif
+
 namespace sf::cpu::simd {
 
 template <class V>
@@ -34,7 +43,7 @@ Reg<V> poly(Reg<V> x, std::initializer_list<float> c) {
 }
 
 template <class V>
-Reg<V> vexp(Reg<V> x) {
+SF_VEC_INLINE Reg<V> vexp(Reg<V> x) {
   constexpr float kLo = -87.3365447505531f;  // ln(FLT_MIN): below, the result is flushed to 0
   constexpr float kHi = 88.7228391116729f;   // ln(FLT_MAX): above, +inf
   const Reg<V> xc = V::min(V::max(x, V::set1(kLo)), V::set1(kHi));
@@ -45,22 +54,20 @@ Reg<V> vexp(Reg<V> x) {
   Reg<V> y = poly<V>(r, {1.9875691500E-4f, 1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f,
                          1.6666665459E-1f, 5.0000001201E-1f});
   y = V::add(V::fma(y, z, r), V::set1(1.0f));
-  // n reaches 128 near kHi: 2^n = 2^min(n, 127) * 2^(n - min(n, 127)).
-  const Reg<V> n1 = V::min(n, V::set1(127.0f));
-  y = V::mul(V::mul(y, V::pow2(n1)), V::pow2(V::sub(n, n1)));
+  y = V::ldexp(y, n);  // n in [-126, 128]
   y = V::select(V::lt(x, V::set1(kLo)), V::zero(), y);
   y = V::select(V::gt(x, V::set1(kHi)), V::set1(std::numeric_limits<float>::infinity()), y);
   return V::select(V::isnan(x), x, y);
 }
 
 template <class V>
-Reg<V> vsigmoid(Reg<V> x) {
+SF_VEC_INLINE Reg<V> vsigmoid(Reg<V> x) {
   const Reg<V> one = V::set1(1.0f);
   return V::div(one, V::add(one, vexp<V>(V::sub(V::zero(), x))));
 }
 
 template <class V>
-Reg<V> vtanh(Reg<V> x) {
+SF_VEC_INLINE Reg<V> vtanh(Reg<V> x) {
   const Reg<V> ax = V::abs(x);
   const Reg<V> z = V::mul(x, x);
   const Reg<V> p = poly<V>(z, {-5.70498872745E-3f, 2.06390887954E-2f, -5.37397155531E-2f,
@@ -74,7 +81,7 @@ Reg<V> vtanh(Reg<V> x) {
 }
 
 template <class V>
-Reg<V> verf(Reg<V> x) {
+SF_VEC_INLINE Reg<V> verf(Reg<V> x) {
   const Reg<V> ax = V::abs(x);
   const Reg<V> z = V::mul(x, x);
   const Reg<V> small =
@@ -92,7 +99,7 @@ Reg<V> verf(Reg<V> x) {
 
 // One unary op on a vector; Op is a compile-time UnaryOp so the loops carry no switch.
 template <class V, UnaryOp Op>
-Reg<V> vunary(Reg<V> x, float alpha, float beta) {
+SF_VEC_INLINE Reg<V> vunary(Reg<V> x, float alpha, float beta) {
   const Reg<V> zero = V::zero();
   const Reg<V> one = V::set1(1.0f);
   if constexpr (Op == UnaryOp::kCopy) return x;
@@ -120,6 +127,7 @@ Reg<V> vunary(Reg<V> x, float alpha, float beta) {
     return V::mul(V::mul(V::set1(0.5f), x), V::add(one, vtanh<V>(u)));
   }
   if constexpr (Op == UnaryOp::kExp) return vexp<V>(x);
+  if constexpr (Op == UnaryOp::kExpAffine) return vexp<V>(V::fma(V::set1(alpha), x, V::set1(beta)));
   if constexpr (Op == UnaryOp::kErf) return verf<V>(x);
   if constexpr (Op == UnaryOp::kSqrt) return V::sqrt(x);
   if constexpr (Op == UnaryOp::kNeg) return V::sub(zero, x);
@@ -159,7 +167,7 @@ void unary(const UnaryArgs& a) {
   case UnaryOp::op: return unary_rows<V, UnaryOp::op>(a);
     SF_CASE(kCopy) SF_CASE(kRelu) SF_CASE(kClip) SF_CASE(kLeakyRelu) SF_CASE(kSigmoid)
     SF_CASE(kTanh) SF_CASE(kSilu) SF_CASE(kHardSigmoid) SF_CASE(kHardSwish) SF_CASE(kGelu)
-    SF_CASE(kGeluTanh) SF_CASE(kExp) SF_CASE(kErf) SF_CASE(kSqrt) SF_CASE(kNeg) SF_CASE(kAbs)
+    SF_CASE(kGeluTanh) SF_CASE(kExp) SF_CASE(kExpAffine) SF_CASE(kErf) SF_CASE(kSqrt) SF_CASE(kNeg) SF_CASE(kAbs)
     SF_CASE(kReciprocal) SF_CASE(kAffine)
 #undef SF_CASE
   }

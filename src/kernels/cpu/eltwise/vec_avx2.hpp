@@ -39,7 +39,12 @@ struct VecAvx2 {
   static reg sqrt(reg a) { return _mm256_sqrt_ps(a); }
   static reg abs(reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static reg round(reg a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static reg pow2(reg n) {
+  // y * 2^n for integral n in [-126, 128]: 2^128 is not a float, so two factors.
+  static reg ldexp(reg y, reg n) {
+    const reg n1 = _mm256_min_ps(n, _mm256_set1_ps(127.0f));
+    return _mm256_mul_ps(_mm256_mul_ps(y, pow2(n1)), pow2(_mm256_sub_ps(n, n1)));
+  }
+  static reg pow2(reg n) {  // 2^n for integral n in [-126, 127]
     const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
   }

@@ -31,7 +31,7 @@ struct VecScalar {
   static reg sqrt(reg a) { return std::sqrt(a); }
   static reg abs(reg a) { return std::fabs(a); }
   static reg round(reg a) { return std::nearbyint(a); }
-  static reg pow2(reg n) { return std::ldexp(1.0f, static_cast<int>(n)); }
+  static reg ldexp(reg y, reg n) { return std::ldexp(y, static_cast<int>(n)); }
   static mask lt(reg a, reg b) { return a < b; }
   static mask gt(reg a, reg b) { return a > b; }
   static mask isnan(reg a) { return std::isnan(a); }
