@@ -77,8 +77,8 @@ NodeCost node_cost(const Graph& g, const Node& n) {
     case OpKind::kFusedConv: {
       // The convolution's multiply-adds plus one operation per output for each of bias,
       // residual and activation present.
-      c.flops = w && !w->empty() ? 2.0 * out_elems * numel(*w) / static_cast<double>((*w)[0])
-                                 : out_elems;
+      c.flops =
+          w && !w->empty() ? 2.0 * out_elems * numel(*w) / static_cast<double>((*w)[0]) : out_elems;
       c.flops += out_elems * epilogue_ops(n);
       break;
     }
@@ -92,9 +92,10 @@ NodeCost node_cost(const Graph& g, const Node& n) {
       // scale, mask and softmax (max, exp, sum, divide) per score.
       const Shape* v = n.inputs.size() > 2 ? static_shape(g, n.inputs[2]) : nullptr;
       if (x && v && x->size() == 4 && v->size() == 4) {
-        const double scores = numel(*x) / static_cast<double>((*x)[3]) * static_cast<double>((*v)[2]);
-        c.flops = 2.0 * scores * static_cast<double>((*x)[3]) + 2.0 * out_elems * static_cast<double>((*v)[2]) +
-                  6.0 * scores;
+        const double scores =
+            numel(*x) / static_cast<double>((*x)[3]) * static_cast<double>((*v)[2]);
+        c.flops = 2.0 * scores * static_cast<double>((*x)[3]) +
+                  2.0 * out_elems * static_cast<double>((*v)[2]) + 6.0 * scores;
       } else {
         c.flops = out_elems;
       }
