@@ -4,10 +4,17 @@
 
 namespace sf::rt {
 
-void register_matmul_fast_kernels();  // fast_ops/matmul.cpp: MatMul, Gemm, FusedMatMul
+// MatMul, Gemm, FusedMatMul on the BRGEMM driver (fast_ops/matmul.cpp).
+void register_matmul_fast_kernels();
+// Unary math / activations, Add/Sub/Mul/Div, Softmax, LayerNormalization (fast_ops/eltwise.cpp).
+void register_eltwise_fast_kernels();
+// The internal Attention op on the fused FlashAttention-2 kernel (fast_ops/attention.cpp).
+void register_attention_fast_kernels();
 
 inline void register_all_fast_kernels() {
   register_matmul_fast_kernels();
+  register_eltwise_fast_kernels();
+  register_attention_fast_kernels();
 }
 
 }  // namespace sf::rt
