@@ -41,6 +41,10 @@ class PreparedKernel {
   // Runs on a context prepared like a reference kernel's (outputs preallocated where inference
   // fixed their shape). Must not modify the kernel (one prepared kernel may serve many runs).
   virtual Status run(KernelContext& ctx) const = 0;
+  // Indices of constant inputs this kernel copied into its own form at prepare (packed weights)
+  // and never reads at run time beyond their dtype and shape. When every reader of a constant
+  // says so, the session frees the original bytes: the weights are then held once, packed.
+  virtual std::vector<size_t> packed_inputs() const { return {}; }
 };
 
 using PrepareFn = Result<std::unique_ptr<PreparedKernel>> (*)(const PrepareContext& ctx);

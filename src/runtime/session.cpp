@@ -1,5 +1,6 @@
 #include "runtime/session.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -208,6 +209,7 @@ Status Session::prepare() {
     if (!fast) return fast.status().with_context(n.label());
     fast_.push_back(std::move(fast).value());
   }
+  release_packed_constants();
   // Liveness: free each intermediate value after its last reader.
   std::vector<int64_t> last_use(g.values.size(), -1);
   for (size_t k = 0; k < g.nodes.size(); ++k)
@@ -236,6 +238,31 @@ std::vector<IoInfo> Session::outputs() const {
   for (ir::ValueId id : graph_->outputs)
     out.push_back({graph_->value(id).name, graph_->value(id).type});
   return out;
+}
+
+void Session::release_packed_constants() {
+  ir::Graph& g = *graph_;
+  // For each constant: true while every reader is a fast kernel that packed it.
+  std::vector<int8_t> releasable(g.values.size(), -1);  // -1: no reader seen yet
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const ir::Node& n = g.nodes[k];
+    const std::vector<size_t> packed = fast_[k] ? fast_[k]->packed_inputs() : std::vector<size_t>{};
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      const ir::ValueId id = n.inputs[i];
+      if (id == ir::kNoValue) continue;
+      const bool ok = std::find(packed.begin(), packed.end(), i) != packed.end();
+      int8_t& r = releasable[static_cast<size_t>(id)];
+      r = (r == -1 || r == 1) && ok ? 1 : 0;
+    }
+  }
+  for (ir::ValueId o : g.outputs) releasable[static_cast<size_t>(o)] = 0;
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    ir::Value& val = g.values[v];
+    if (releasable[v] != 1 || !val.constant || val.producer >= 0) continue;
+    released_bytes_ += static_cast<int64_t>(val.constant->nbytes());
+    // Dtype and shape stay (kernels check them); the bytes go.
+    val.constant = Tensor::view(val.constant->dtype(), val.constant->shape(), nullptr);
+  }
 }
 
 std::string Session::kernel_name(size_t k) const {

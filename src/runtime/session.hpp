@@ -58,9 +58,12 @@ class Session {
   const ExecOptions& exec_options() const { return opts_.exec; }
   // The activation arena (empty when memory planning is off).
   const MemoryPlan& memory_plan() const { return memory_; }
+  // Bytes of constants freed after packing (the packed copies replace them).
+  int64_t released_constant_bytes() const { return released_bytes_; }
 
  private:
   Status prepare();
+  void release_packed_constants();
   std::unique_ptr<ir::Graph> graph_;
   SessionOptions opts_;
   ir::PassStats stats_;
@@ -69,6 +72,7 @@ class Session {
   std::vector<std::unique_ptr<PreparedKernel>> fast_;  // per node: the fast kernel, or null
   std::vector<std::vector<ir::ValueId>> free_after_;  // per node: values dead after it
   MemoryPlan memory_;
+  int64_t released_bytes_ = 0;  // constant bytes freed because kernels hold them packed
 };
 
 // Runs one node on given tensors with the reference kernels (used by constant folding,

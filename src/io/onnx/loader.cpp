@@ -2,12 +2,16 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <onnx/onnx_pb.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -390,6 +394,16 @@ Status topo_sort(Graph& g) {
   return Status::ok();
 }
 
+// Frees a converted initializer's payload (swap with empty containers: clear() keeps capacity).
+void release_tensor_payload(onnx::TensorProto& t) {
+  std::string().swap(*t.mutable_raw_data());
+  google::protobuf::RepeatedField<float>().Swap(t.mutable_float_data());
+  google::protobuf::RepeatedField<double>().Swap(t.mutable_double_data());
+  google::protobuf::RepeatedField<int32_t>().Swap(t.mutable_int32_data());
+  google::protobuf::RepeatedField<int64_t>().Swap(t.mutable_int64_data());
+  google::protobuf::RepeatedField<uint64_t>().Swap(t.mutable_uint64_data());
+}
+
 Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ctx, int depth,
                                              const Scope* outer) {
   auto g = std::make_unique<Graph>();
@@ -404,6 +418,9 @@ Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ct
     SF_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, ctx.model_dir, ctx.opts, what));
     g->value(id).type = ir::TypeInfo{t.dtype(), t.shape()};
     g->value(id).constant = std::move(t);
+    // The bytes now live in the tensor: free the proto's copy at once, so loading needs about
+    // one copy of the weights instead of two. The ModelProto is the loader's own (non-const).
+    release_tensor_payload(const_cast<onnx::TensorProto&>(init));
   }
   for (const auto& in : gp.input()) {
     if (in.name().empty()) return invalid_model("a graph input has an empty name");
@@ -458,6 +475,19 @@ Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ct
 }  // namespace
 
 
+Status parse_model(google::protobuf::io::CodedInputStream& cis, const LoadOptions& opts,
+                   onnx::ModelProto& mp) {
+  cis.SetRecursionLimit(100);
+  cis.SetTotalBytesLimit(static_cast<int>(std::min<int64_t>(opts.max_file_bytes, INT32_MAX)));
+  if (!mp.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage())
+    return invalid_model("not a valid ONNX model: the protobuf could not be parsed (truncated, "
+                         "corrupt, wrong wire types, or nested too deeply)");
+  return Status::ok();
+}
+
+Result<LoadedModel> convert_model(onnx::ModelProto& mp, const std::string& model_dir,
+                                  const LoadOptions& opts);
+
 Result<LoadedModel> load_model_bytes(const void* data, size_t size, const std::string& model_dir,
                                      const LoadOptions& opts) {
   if (size == 0) return invalid_model("model file is empty");
@@ -468,12 +498,13 @@ Result<LoadedModel> load_model_bytes(const void* data, size_t size, const std::s
   {
     google::protobuf::io::CodedInputStream cis(static_cast<const uint8_t*>(data),
                                                static_cast<int>(size));
-    cis.SetRecursionLimit(100);
-    cis.SetTotalBytesLimit(static_cast<int>(std::min<int64_t>(opts.max_file_bytes, INT32_MAX)));
-    if (!mp.ParseFromCodedStream(&cis) || !cis.ConsumedEntireMessage())
-      return invalid_model("not a valid ONNX model: the protobuf could not be parsed (truncated, "
-                           "corrupt, wrong wire types, or nested too deeply)");
+    SF_TRY(parse_model(cis, opts, mp));
   }
+  return convert_model(mp, model_dir, opts);
+}
+
+Result<LoadedModel> convert_model(onnx::ModelProto& mp, const std::string& model_dir,
+                                  const LoadOptions& opts) {
   SF_TRY(check_wire_types(mp, PathStep{nullptr, nullptr, -1, &mp}));
   if (!mp.has_graph()) return invalid_model("not a valid ONNX model: it has no graph");
   Ctx ctx;
@@ -507,16 +538,25 @@ Result<LoadedModel> load_model_file(const std::string& path, const LoadOptions& 
   if (st.st_size > opts.max_file_bytes)
     return resource_limit("model file '" + path + "' has " + std::to_string(st.st_size) +
                           " bytes, over the limit of " + std::to_string(opts.max_file_bytes));
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return io_error("cannot open model '" + path + "'");
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  f.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (f.gcount() != static_cast<std::streamsize>(bytes.size()))
-    return io_error("cannot read model '" + path + "'");
+  if (st.st_size == 0) return invalid_model("model '" + path + "': model file is empty");
+  // Parsed straight from the file in chunks: no whole-file buffer beside the parsed message.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open model '" + path + "'");
+  onnx::ModelProto mp;
+  Status parsed;
+  {
+    google::protobuf::io::FileInputStream fis(fd);
+    google::protobuf::io::CodedInputStream cis(&fis);
+    parsed = parse_model(cis, opts, mp);
+    if (parsed.is_ok() && fis.GetErrno() != 0)
+      parsed = io_error("cannot read model: " + std::string(std::strerror(fis.GetErrno())));
+  }
+  ::close(fd);
+  if (!parsed.is_ok()) return parsed.with_context("model '" + path + "'");
   std::string dir = ".";
   if (auto slash = path.find_last_of('/'); slash != std::string::npos)
     dir = slash == 0 ? "/" : path.substr(0, slash);
-  auto r = load_model_bytes(bytes.data(), bytes.size(), dir, opts);
+  auto r = convert_model(mp, dir, opts);
   if (!r) return r.status().with_context("model '" + path + "'");
   return r;
 }

@@ -172,6 +172,9 @@ class MatMulKernel final : public PreparedKernel {
   }
 
   Status run(KernelContext& ctx) const override;
+  std::vector<size_t> packed_inputs() const override {
+    return prepacked_ ? std::vector<size_t>{1} : std::vector<size_t>{};
+  }
 
  private:
   const cpu::BrgemmKernel* kern_;
