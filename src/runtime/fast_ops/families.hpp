@@ -4,7 +4,12 @@
 
 namespace sf::rt {
 
+// Winograd F(2,3)/F(4,3) for 3x3 stride-1 Conv (winograd.cpp); must precede the direct conv
+// family so it is offered eligible nodes first and declines the ones its cost model rejects.
+void register_winograd_fast_kernels();
+
 inline void register_all_fast_kernels() {
+  register_winograd_fast_kernels();
 }
 
 }  // namespace sf::rt
