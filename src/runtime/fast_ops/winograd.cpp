@@ -21,7 +21,9 @@
 // Bandwidth: L2 64 B/cycle, memory 8 B/cycle (a core's share). Winograd is taken when the best
 // tile size is estimated at least 10% faster than direct, the margin paying for its larger error.
 // Few channels make the transforms dominate; tiny images waste edge tiles and re-read U per few
-// tiles; both make the model decline.
+// tiles; both make the model decline. auto also declines when the only BRGEMM allowed is the
+// scalar one (a correctness fallback: 86% of Winograd's time goes to it and the reference
+// im2col convolution is faster).
 #include "runtime/fast_ops/winograd.hpp"
 
 #include <algorithm>
@@ -215,6 +217,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
   WinogradTile tile = WinogradTile::kF43;
   if (mode == WinogradMode::kF23) tile = WinogradTile::kF23;
   if (mode == WinogradMode::kAuto) {
+    // The scalar BRGEMM is the correctness fallback; on it Winograd loses to the reference conv.
+    if (gemm.isa == Isa::kScalar) return none;
     const Shape* xs = ctx.static_input_shape(0);
     const Shape* ys = ctx.output_type(0).shape ? &*ctx.output_type(0).shape : nullptr;
     if (!xs || !ys || xs->size() != 4 || ys->size() != 4 || !shape_is_static(*ys)) return none;

@@ -40,6 +40,41 @@ constexpr int64_t kMinBlockTiles = 8, kMaxBlockTiles = 256;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Copies the alpha x alpha window at (ih0, iw0) of image img, zero outside the image, into patch
+// as [alpha][alpha][c] (channels contiguous, as the input transform reads it).
+void gather_patch(const WinogradConv& p, const float* x, int64_t img, int64_t ih0, int64_t iw0,
+                  float* patch) {
+  const int alpha = winograd_alpha(p.tile);
+  if (p.channels_last) {
+    for (int i = 0; i < alpha; ++i)
+      for (int j = 0; j < alpha; ++j) {
+        float* d = patch + (i * alpha + j) * p.c;
+        const int64_t hh = ih0 + i, ww = iw0 + j;
+        if (hh < 0 || hh >= p.h || ww < 0 || ww >= p.w) std::fill(d, d + p.c, 0.0f);
+        else std::memcpy(d, x + ((img * p.h + hh) * p.w + ww) * p.c, p.c * sizeof(float));
+      }
+  } else {  // channel planes: read each plane's alpha x alpha window row by row
+    // Columns [j0, j1) of the window lie inside the image (pads may exceed the image size).
+    const int64_t j0 = std::clamp<int64_t>(-iw0, 0, alpha);
+    const int64_t j1 = std::clamp<int64_t>(p.w - iw0, j0, alpha);
+    for (int64_t ch = 0; ch < p.c; ++ch) {
+      const float* plane = x + (img * p.c + ch) * p.h * p.w;
+      for (int i = 0; i < alpha; ++i) {
+        float* d = patch + i * alpha * p.c + ch;
+        const int64_t hh = ih0 + i;
+        if (hh < 0 || hh >= p.h) {
+          for (int j = 0; j < alpha; ++j) d[j * p.c] = 0.0f;
+          continue;
+        }
+        const float* row = plane + hh * p.w;
+        for (int64_t j = 0; j < j0; ++j) d[j * p.c] = 0.0f;
+        for (int64_t j = j0; j < j1; ++j) d[j * p.c] = row[iw0 + j];
+        for (int64_t j = j1; j < alpha; ++j) d[j * p.c] = 0.0f;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const char* winograd_tile_name(WinogradTile t) { return t == WinogradTile::kF23 ? "f23" : "f43"; }
@@ -122,19 +157,7 @@ void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms
             block * p.c);
       continue;
     }
-    for (int i = 0; i < alpha; ++i)
-      for (int j = 0; j < alpha; ++j) {
-        float* d = patch + (i * alpha + j) * p.c;
-        const int64_t hh = ih0 + i, ww = iw0 + j;
-        if (hh < 0 || hh >= p.h || ww < 0 || ww >= p.w) {
-          std::fill(d, d + p.c, 0.0f);
-        } else if (p.channels_last) {
-          std::memcpy(d, x + ((img * p.h + hh) * p.w + ww) * p.c, p.c * sizeof(float));
-        } else {
-          const float* s = x + img * p.c * p.h * p.w + hh * p.w + ww;
-          for (int64_t ch = 0; ch < p.c; ++ch) d[ch] = s[ch * p.h * p.w];
-        }
-      }
+    gather_patch(p, x, img, ih0, iw0, patch);
     input(patch, alpha * p.c, p.c, p.c, v + l * p.c, block * p.c);
   }
 
