@@ -36,7 +36,8 @@ void bm_winograd(benchmark::State& state) {
   const WinogradKernel& tr = winograd_select();
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> x(static_cast<size_t>(s.c * s.hw * s.hw)), w(static_cast<size_t>(s.c * s.c * 9));
+  std::vector<float> x(static_cast<size_t>(s.c * s.hw * s.hw)),
+      w(static_cast<size_t>(s.c * s.c * 9));
   std::vector<float> bias(static_cast<size_t>(s.c)), y(x.size());
   for (float& v : x) v = u(rng);
   for (float& v : w) v = u(rng);
@@ -53,8 +54,8 @@ void bm_winograd(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
   }
   const double flops = 2.0 * static_cast<double>(s.hw * s.hw) * static_cast<double>(s.c * s.c) * 9;
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
   state.SetLabel(std::string("conv_f32") + (nhwc ? "_nhwc" : "") + "_winograd_" +
                  winograd_tile_name(tile) + "__" + tr.isa_name + "_" + std::to_string(gemm.mr) +
                  "x" + std::to_string(gemm.nr) + " " + std::to_string(s.hw) + "x" +

@@ -52,9 +52,12 @@ constexpr double kWinogradMargin = 0.9;
 
 double fma_flops_per_cycle(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return 64;
-    case Isa::kAvx2: return 32;
-    case Isa::kScalar: return 4;
+    case Isa::kAvx512:
+      return 64;
+    case Isa::kAvx2:
+      return 32;
+    case Isa::kScalar:
+      return 4;
   }
   return 4;
 }
@@ -68,23 +71,27 @@ double winograd_cycles(WinogradTile tile, int64_t n, int64_t c, int64_t k, int64
   p.k = k;
   p.oh = oh;
   p.ow = ow;
-  const double m = cpu::winograd_m(tile), a2 = cpu::winograd_alpha(tile) * cpu::winograd_alpha(tile);
+  const double m = cpu::winograd_m(tile),
+               a2 = cpu::winograd_alpha(tile) * cpu::winograd_alpha(tile);
   const double tiles = static_cast<double>(cpu::winograd_tile_count(p));
   const int64_t block = cpu::winograd_block_tiles(p);
   const double blocks = std::ceil(tiles / static_cast<double>(block));
   const double mr = std::max(1, gemm_mr);
-  const double row_eff = static_cast<double>(block) / (std::ceil(static_cast<double>(block) / mr) * mr);
+  const double row_eff =
+      static_cast<double>(block) / (std::ceil(static_cast<double>(block) / mr) * mr);
   const double peak = fma_flops_per_cycle(gemm_isa), vec = fma_flops_per_cycle(transform_isa) / 2;
   const double cd = static_cast<double>(c), kd = static_cast<double>(k);
 
   const double u_bytes = a2 * cd * kd * 4;
   const double u_bw = u_bytes <= kL2HalfBytes ? kL2BytesPerCycle : kMemBytesPerCycle;
-  const double gemm = std::max(2 * a2 * tiles * cd * kd / (peak * row_eff),
-                               u_bytes * blocks / u_bw + a2 * tiles * (cd + kd) * 4 / kL2BytesPerCycle);
+  const double gemm =
+      std::max(2 * a2 * tiles * cd * kd / (peak * row_eff),
+               u_bytes * blocks / u_bw + a2 * tiles * (cd + kd) * 4 / kL2BytesPerCycle);
   const double in_flops = (tile == WinogradTile::kF23 ? 8.0 : 42.0) * 2 * std::sqrt(a2);
   const double out_flops = (tile == WinogradTile::kF23 ? 6.0 : 25.0) * 2 * std::sqrt(a2);
   const double x_bytes = static_cast<double>(n) * cd * static_cast<double>((oh + 2) * (ow + 2)) * 4;
-  double input = std::max(in_flops * tiles * cd / vec, (a2 * tiles * cd * 4 + x_bytes) / kL2BytesPerCycle);
+  double input =
+      std::max(in_flops * tiles * cd / vec, (a2 * tiles * cd * 4 + x_bytes) / kL2BytesPerCycle);
   double output = std::max(out_flops * tiles * kd / vec, a2 * tiles * kd * 4 / kL2BytesPerCycle);
   if (!channels_last) {
     input += a2 * tiles * cd / kGatherPerCycle;
@@ -101,8 +108,16 @@ class WinogradConvKernel final : public PreparedKernel {
                      ActivationSpec act, int residual_input, int64_t c, int64_t k,
                      const cpu::BrgemmKernel& gemm, const cpu::WinogradKernel& tr,
                      std::vector<float> u, bool has_bias)
-      : attrs_(attrs), tile_(tile), channels_last_(channels_last), act_(act),
-        residual_input_(residual_input), c_(c), k_(k), gemm_(gemm), tr_(tr), u_(std::move(u)) {
+      : attrs_(attrs),
+        tile_(tile),
+        channels_last_(channels_last),
+        act_(act),
+        residual_input_(residual_input),
+        c_(c),
+        k_(k),
+        gemm_(gemm),
+        tr_(tr),
+        u_(std::move(u)) {
     name_ = std::string("conv_f32") + (channels_last ? "_nhwc" : "") + "_winograd_" +
             cpu::winograd_tile_name(tile) + (has_bias ? "_bias" : "") +
             (residual_input >= 0 ? "_residual" : "") + (act.kind != Activation::kNone ? "_" : "") +
@@ -126,7 +141,8 @@ class WinogradConvKernel final : public PreparedKernel {
     p.w = channels_last_ ? xs[2] : xs[3];
     p.k = k_;
     if (p.c != c_)
-      return ctx.error("X has " + std::to_string(p.c) + " channels, W expects " + std::to_string(c_));
+      return ctx.error("X has " + std::to_string(p.c) + " channels, W expects " +
+                       std::to_string(c_));
     SF_ASSIGN_OR_RETURN(ir::ConvGeometry g,
                         ir::conv_geometry(attrs_, Shape{p.h, p.w}, Shape{3, 3}, ctx.node.label()));
     p.oh = g.out[0];
@@ -139,7 +155,8 @@ class WinogradConvKernel final : public PreparedKernel {
       SF_ASSIGN_OR_RETURN(y, ctx.output(0, DType::kF32, ys));
     }
     if (y->shape() != ys || y->dtype() != DType::kF32)
-      return ctx.error("output is " + shape_str(y->shape()) + ", Winograd computes " + shape_str(ys));
+      return ctx.error("output is " + shape_str(y->shape()) + ", Winograd computes " +
+                       shape_str(ys));
     if (ctx.has(2)) {
       const Tensor& b = ctx.input(2);
       if (b.dtype() != DType::kF32 || b.numel() != p.k)
@@ -150,7 +167,8 @@ class WinogradConvKernel final : public PreparedKernel {
     if (residual_input_ >= 0 && ctx.has(static_cast<size_t>(residual_input_))) {
       const Tensor& r = ctx.input(static_cast<size_t>(residual_input_));
       if (r.dtype() != DType::kF32 || r.shape() != ys)
-        return ctx.error("residual must be float32 " + shape_str(ys) + ", got " + shape_str(r.shape()));
+        return ctx.error("residual must be float32 " + shape_str(ys) + ", got " +
+                         shape_str(r.shape()));
       p.residual = r.data<float>();
     }
     p.act = act_;
@@ -191,9 +209,8 @@ bool all_ones(const std::vector<int64_t>& v) {
 // Shared by Conv and (with the fusion branch) FusedConv: X at input 0, W at 1, B at 2 and the
 // residual at `residual_input` (-1: none).
 Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& ctx,
-                                                         const ir::ConvAttrs& a,
-                                                         bool channels_last, ActivationSpec act,
-                                                         int residual_input) {
+                                                         const ir::ConvAttrs& a, bool channels_last,
+                                                         ActivationSpec act, int residual_input) {
   std::unique_ptr<PreparedKernel> none;
   if (!ctx.opts.winograd) return none;
   SF_ASSIGN_OR_RETURN(WinogradMode mode, winograd_mode_from_env());
@@ -222,7 +239,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
     const Shape* xs = ctx.static_input_shape(0);
     const Shape* ys = ctx.output_type(0).shape ? &*ctx.output_type(0).shape : nullptr;
     if (!xs || !ys || xs->size() != 4 || ys->size() != 4 || !shape_is_static(*ys)) return none;
-    const int64_t oh = channels_last ? (*ys)[1] : (*ys)[2], ow = channels_last ? (*ys)[2] : (*ys)[3];
+    const int64_t oh = channels_last ? (*ys)[1] : (*ys)[2],
+                  ow = channels_last ? (*ys)[2] : (*ys)[3];
     const WinogradEstimate e =
         winograd_estimate((*xs)[0], c, k, oh, ow, channels_last, gemm.isa, gemm.mr, tr.isa);
     if (e.choice == WinogradMode::kOff) return none;

@@ -5,9 +5,12 @@
 //
 // Tolerance: the probabilistic bound stated in kernels/cpu/winograd/winograd.hpp,
 //   |err| <= L (gamma sqrt(C + alpha^2) eps S + 4 eps E)   (S = sum |x| |w| over the receptive
-// field, maximised over the outputs of the Winograd tile, E = |conv| + |bias| + |residual| for the epilogue's adds, L = 1.5 the steepest slope of
-// the activations used), gamma 2 for F(2,3) and 10 for F(4,3); WinogradKernels.ErrorWithinStatedBound prints the
-// measured worst err / (eps S) next to the direct (reference-order) convolution's.
+// field, maximised over the outputs of the Winograd tile, E = |conv| + |bias| + |residual| for the
+// epilogue's adds, L = 1.5 the steepest slope of the activations used), gamma 2 for F(2,3) and 10
+// for F(4,3); WinogradKernels.ErrorWithinStatedBound prints the measured worst err / (eps S) next
+// to the direct (reference-order) convolution's.
+#include "kernels/cpu/winograd/winograd.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,7 +22,6 @@
 #include "core/cpu_features.hpp"
 #include "ir/op_schema.hpp"
 #include "kernels/cpu/gemm/brgemm.hpp"
-#include "kernels/cpu/winograd/winograd.hpp"
 #include "runtime/fast_ops/winograd.hpp"
 #include "runtime/session.hpp"
 
@@ -90,7 +92,8 @@ Naive naive_conv(const ConvCase& cc, const Data& d) {
               }
           const size_t o = static_cast<size_t>(((i * cc.k + m) * oh + y) * ow + x);
           double epi = std::fabs(acc);
-          if (cc.bias) acc += d.b[static_cast<size_t>(m)], epi += std::fabs(d.b[static_cast<size_t>(m)]);
+          if (cc.bias)
+            acc += d.b[static_cast<size_t>(m)], epi += std::fabs(d.b[static_cast<size_t>(m)]);
           if (cc.residual) acc += d.r[o], epi += std::fabs(d.r[o]);
           out.epi.push_back(epi);
           out.y.push_back(apply_activation(cc.act, static_cast<float>(acc)));
@@ -100,20 +103,24 @@ Naive naive_conv(const ConvCase& cc, const Data& d) {
 }
 
 // NCHW [n, c, h, w] -> NHWC and back.
-std::vector<float> to_nhwc(const std::vector<float>& v, int64_t n, int64_t c, int64_t h, int64_t w) {
+std::vector<float> to_nhwc(const std::vector<float>& v, int64_t n, int64_t c, int64_t h,
+                           int64_t w) {
   std::vector<float> o(v.size());
   for (int64_t i = 0; i < n; ++i)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t p = 0; p < h * w; ++p)
-        o[static_cast<size_t>((i * h * w + p) * c + ch)] = v[static_cast<size_t>((i * c + ch) * h * w + p)];
+        o[static_cast<size_t>((i * h * w + p) * c + ch)] =
+            v[static_cast<size_t>((i * c + ch) * h * w + p)];
   return o;
 }
-std::vector<float> to_nchw(const std::vector<float>& v, int64_t n, int64_t c, int64_t h, int64_t w) {
+std::vector<float> to_nchw(const std::vector<float>& v, int64_t n, int64_t c, int64_t h,
+                           int64_t w) {
   std::vector<float> o(v.size());
   for (int64_t i = 0; i < n; ++i)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t p = 0; p < h * w; ++p)
-        o[static_cast<size_t>((i * c + ch) * h * w + p)] = v[static_cast<size_t>((i * h * w + p) * c + ch)];
+        o[static_cast<size_t>((i * c + ch) * h * w + p)] =
+            v[static_cast<size_t>((i * h * w + p) * c + ch)];
   return o;
 }
 
@@ -132,7 +139,8 @@ std::vector<float> run_kernel(const ConvCase& cc, const Data& d, WinogradTile ti
   p.ow = cc.w + 2 * cc.pad - 2;
   p.pad_top = p.pad_left = cc.pad;
   p.act = cc.act;
-  std::vector<float> u(static_cast<size_t>(cpu::winograd_packed_u_floats(tile, cc.c, cc.k, gemm.nr)));
+  std::vector<float> u(
+      static_cast<size_t>(cpu::winograd_packed_u_floats(tile, cc.c, cc.k, gemm.nr)));
   cpu::winograd_transform_filter(tile, d.w.data(), cc.k, cc.c, gemm.nr, u.data());
   const std::vector<float> x = nhwc ? to_nhwc(d.x, cc.n, cc.c, cc.h, cc.w) : d.x;
   std::vector<float> r = d.r;
@@ -270,8 +278,10 @@ class EnvGuard {
   }
   ~EnvGuard() { had_ ? set(old_.c_str()) : set(nullptr); }
   static void set(const char* v) {
-    if (v) setenv("STEADFAST_WINOGRAD", v, 1);
-    else unsetenv("STEADFAST_WINOGRAD");
+    if (v)
+      setenv("STEADFAST_WINOGRAD", v, 1);
+    else
+      unsetenv("STEADFAST_WINOGRAD");
   }
 
  private:
@@ -360,8 +370,8 @@ TEST(WinogradRuntime, ConvMatchesReferenceAtEveryIsaCapAndThreadCount) {
           // Against the reference Conv: both bounds added (the reference is within 9C eps S).
           const std::vector<double> st = tile_scale(want, cc, tile);
           for (size_t i = 0; i < got.size(); ++i) {
-            const double tol = (bound_factor(tile, cc.c) + 9.0 * std::sqrt(cc.c)) * kEps *
-                                   st[i] + 4 * kEps * want.epi[i];
+            const double tol = (bound_factor(tile, cc.c) + 9.0 * std::sqrt(cc.c)) * kEps * st[i] +
+                               4 * kEps * want.epi[i];
             ASSERT_NEAR(got[i], (*ref)[0].data<float>()[i], tol) << name << " output " << i;
           }
         } else {
@@ -404,11 +414,13 @@ TEST(WinogradRuntime, SwitchesAndIneligibleNodesFallBack) {
 TEST(WinogradRuntime, CostModelDeclinesSmallLayersAndTakesResNetLayers) {
   const Isa isa = Isa::kAvx512;
   // ResNet stage 1 (56x56x64): F(4,3); stage 3 (14x14x256): Winograd of some tile size.
-  EXPECT_EQ(rt::winograd_estimate(1, 64, 64, 56, 56, false, isa, 8, isa).choice, rt::WinogradMode::kF43);
+  EXPECT_EQ(rt::winograd_estimate(1, 64, 64, 56, 56, false, isa, 8, isa).choice,
+            rt::WinogradMode::kF43);
   EXPECT_NE(rt::winograd_estimate(1, 256, 256, 14, 14, true, isa, 8, isa).choice,
             rt::WinogradMode::kOff);
   // Few channels: the transforms cost more than the saved multiplies.
-  EXPECT_EQ(rt::winograd_estimate(1, 4, 4, 32, 32, false, isa, 8, isa).choice, rt::WinogradMode::kOff);
+  EXPECT_EQ(rt::winograd_estimate(1, 4, 4, 32, 32, false, isa, 8, isa).choice,
+            rt::WinogradMode::kOff);
   // Tiny image with wide channels: U (36 C K floats) is re-read for a handful of tiles.
   EXPECT_EQ(rt::winograd_estimate(1, 512, 512, 2, 2, false, isa, 8, isa).choice,
             rt::WinogradMode::kOff);

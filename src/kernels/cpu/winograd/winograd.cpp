@@ -7,10 +7,10 @@
 
 namespace sf::cpu {
 
-#define SF_WINOGRAD(isa, level)                                                         \
+#define SF_WINOGRAD(isa, level)                                                             \
   void winograd_input_f23__##isa(const float*, int64_t, int64_t, int64_t, float*, int64_t); \
   void winograd_input_f43__##isa(const float*, int64_t, int64_t, int64_t, float*, int64_t); \
-  void winograd_output_f23__##isa(const WinogradOutputArgs&);                           \
+  void winograd_output_f23__##isa(const WinogradOutputArgs&);                               \
   void winograd_output_f43__##isa(const WinogradOutputArgs&);
 #include "kernels/cpu/winograd/kernels.inc"
 #undef SF_WINOGRAD
@@ -18,8 +18,10 @@ namespace sf::cpu {
 namespace {
 
 constexpr WinogradKernel kKernels[] = {
-#define SF_WINOGRAD(isa, level)                                              \
-  {#isa, Isa::level, {winograd_input_f23__##isa, winograd_input_f43__##isa}, \
+#define SF_WINOGRAD(isa, level)                            \
+  {#isa,                                                   \
+   Isa::level,                                             \
+   {winograd_input_f23__##isa, winograd_input_f43__##isa}, \
    {winograd_output_f23__##isa, winograd_output_f43__##isa}},
 #include "kernels/cpu/winograd/kernels.inc"
 #undef SF_WINOGRAD
@@ -50,8 +52,10 @@ void gather_patch(const WinogradConv& p, const float* x, int64_t img, int64_t ih
       for (int j = 0; j < alpha; ++j) {
         float* d = patch + (i * alpha + j) * p.c;
         const int64_t hh = ih0 + i, ww = iw0 + j;
-        if (hh < 0 || hh >= p.h || ww < 0 || ww >= p.w) std::fill(d, d + p.c, 0.0f);
-        else std::memcpy(d, x + ((img * p.h + hh) * p.w + ww) * p.c, p.c * sizeof(float));
+        if (hh < 0 || hh >= p.h || ww < 0 || ww >= p.w)
+          std::fill(d, d + p.c, 0.0f);
+        else
+          std::memcpy(d, x + ((img * p.h + hh) * p.w + ww) * p.c, p.c * sizeof(float));
       }
   } else {  // channel planes: read each plane's alpha x alpha window row by row
     // Columns [j0, j1) of the window lie inside the image (pads may exceed the image size).
@@ -140,10 +144,10 @@ void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms
   const int64_t a2 = alpha * alpha, nt = tile_end - tile_begin;
   const int64_t block = winograd_block_tiles(p);
   const int64_t tiles_w = ceil_div(p.ow, mt), tiles_img = ceil_div(p.oh, mt) * tiles_w;
-  float* v = scratch;                      // [a2][block][c]
-  float* mm = v + a2 * block * p.c;        // [a2][block][k]
-  float* patch = mm + a2 * block * p.k;    // [alpha][alpha][c]
-  float* stage = patch + a2 * p.c;         // [mt][mt][k] (NCHW outputs)
+  float* v = scratch;                    // [a2][block][c]
+  float* mm = v + a2 * block * p.c;      // [a2][block][k]
+  float* patch = mm + a2 * block * p.k;  // [alpha][alpha][c]
+  float* stage = patch + a2 * p.c;       // [mt][mt][k] (NCHW outputs)
   const WinogradInputFn input = transforms.input[static_cast<int>(p.tile)];
   const WinogradOutputFn output = transforms.output[static_cast<int>(p.tile)];
 

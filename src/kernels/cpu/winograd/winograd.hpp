@@ -1,10 +1,10 @@
 // Winograd convolution F(m x m, 3 x 3) in fp32 for 3x3, stride 1, dilation 1, group 1 (Lavin &
 // Gray 2016), built from four stages:
 //
-//   filter  U[xi][c][k] = (G g_{k,c} G^T)[xi]            once at prepare, then packed as BRGEMM B
-//   input   V[xi][t][c] = (B^T d_{t,c} B)[xi]             d: the alpha x alpha input patch of tile t
-//   GEMM    M[xi][t][k] = sum_c V[xi][t][c] U[xi][c][k]   alpha^2 independent [T x C] x [C x K]
-//   output  Y_{t,k}     = act(A^T M[.][t][k] A + bias[k] + residual)   the m x m outputs of tile t
+//   filter  U[xi][c][k] = (G g_{k,c} G^T)[xi]           once at prepare, packed as BRGEMM B
+//   input   V[xi][t][c] = (B^T d_{t,c} B)[xi]            d: the alpha x alpha patch of tile t
+//   GEMM    M[xi][t][k] = sum_c V[xi][t][c] U[xi][c][k]  alpha^2 independent [T x C] x [C x K]
+//   output  Y_{t,k} = act(A^T M[.][t][k] A + bias[k] + residual)   the m x m outputs of tile t
 //
 // xi runs over the alpha^2 = (m + 2)^2 positions of a transformed tile. Two tile sizes:
 //
@@ -13,7 +13,8 @@
 //     G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //     A^T = [1 1 1 0; 0 1 -1 -1]
 //   F(4,3), alpha 6, points 0, 1, -1, 2, -2, inf (Lavin's matrices, used by NNPACK, ncnn, oneDNN):
-//     B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//     B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+//            0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //     G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //     A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 //   The points +-1/2 would enter only with alpha 8 (F(6,3)), which is not offered: its error
@@ -28,9 +29,9 @@
 // sign grow like the square root of the number of terms, so the bound the tests use is
 //   |err| <= gamma sqrt(C + alpha^2) eps S_tile,   gamma = 2 for F(2,3), 10 for F(4,3).
 // Measured (tests/unit/kernels/winograd_test.cpp, uniform [-1, 1] data, C = 64 / 256), worst
-// err / (eps S or S_tile): direct (reference order) 2.9 / 2.1, F(2,3) 1.0 / 0.9, F(4,3) 14 / 9; so F(2,3)
-// is as accurate as direct convolution and F(4,3) is 4-7x less accurate (about 1e-6 relative to
-// S, still far inside the 1e-3 / 1e-4 model tolerances).
+// err / (eps S or S_tile): direct (reference order) 2.9 / 2.1, F(2,3) 1.0 / 0.9, F(4,3) 14 / 9;
+// so F(2,3) is as accurate as direct convolution and F(4,3) is 4-7x less accurate (about 1e-6
+// relative to S, still far inside the 1e-3 / 1e-4 model tolerances).
 //
 // Layouts: X and Y are NCHW or NHWC (channels_last); the residual has Y's shape and layout; the
 // weights are ONNX [K, C, 3, 3]. The transforms are vectorised along channels, so they work on
@@ -72,7 +73,7 @@ struct WinogradOutputArgs {
   const float* src = nullptr;
   int64_t src_stride = 0;
   int64_t channels = 0;
-  const float* bias = nullptr;      // [channels] or nullptr
+  const float* bias = nullptr;  // [channels] or nullptr
   float* dst = nullptr;
   int64_t dst_row = 0, dst_col = 0;
   int rows = 0, cols = 0;
@@ -95,7 +96,7 @@ std::span<const WinogradKernel> winograd_kernels();
 const WinogradKernel& winograd_select();
 
 // Filter transform + packing: w is [K, C, 3, 3]; dst receives alpha^2 packed B operands of
-// [C x K] (pack_b_panels with `nr`), position xi at dst + xi * winograd_packed_u_floats(...)/alpha^2.
+// [C x K] (pack_b_panels layout with `nr`), position xi at dst + xi * packed_b_floats(C, K, nr).
 int64_t winograd_packed_u_floats(WinogradTile t, int64_t c, int64_t k, int nr);
 void winograd_transform_filter(WinogradTile t, const float* w, int64_t k, int64_t c, int nr,
                                float* dst);

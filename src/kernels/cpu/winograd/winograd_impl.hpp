@@ -84,12 +84,16 @@ inline void input_channels(const float* src, int64_t rs, int64_t cs, float* dst,
   for (int i = 0; i < kAlpha; ++i)
     for (int j = 0; j < kAlpha; ++j) d[i * kAlpha + j] = V::load(src + i * rs + j * cs + c);
   for (int j = 0; j < kAlpha; ++j) {  // columns: t = B^T d
-    if constexpr (kAlpha == 4) bt_f23(d + j, kAlpha, t + j, kAlpha);
-    else bt_f43(d + j, kAlpha, t + j, kAlpha);
+    if constexpr (kAlpha == 4)
+      bt_f23(d + j, kAlpha, t + j, kAlpha);
+    else
+      bt_f43(d + j, kAlpha, t + j, kAlpha);
   }
   for (int i = 0; i < kAlpha; ++i) {  // rows: v = t B
-    if constexpr (kAlpha == 4) bt_f23(t + i * kAlpha, 1, v + i * kAlpha, 1);
-    else bt_f43(t + i * kAlpha, 1, v + i * kAlpha, 1);
+    if constexpr (kAlpha == 4)
+      bt_f23(t + i * kAlpha, 1, v + i * kAlpha, 1);
+    else
+      bt_f43(t + i * kAlpha, 1, v + i * kAlpha, 1);
   }
   for (int xi = 0; xi < kAlpha * kAlpha; ++xi) V::store(dst + xi * ds + c, v[xi]);
 }
@@ -98,7 +102,8 @@ template <class V, int kAlpha>
 void input_transform(const float* src, int64_t rs, int64_t cs, int64_t channels, float* dst,
                      int64_t ds) {
   int64_t c = 0;
-  for (; c + V::kWidth <= channels; c += V::kWidth) input_channels<V, kAlpha>(src, rs, cs, dst, ds, c);
+  for (; c + V::kWidth <= channels; c += V::kWidth)
+    input_channels<V, kAlpha>(src, rs, cs, dst, ds, c);
   for (; c < channels; ++c) input_channels<VScalar, kAlpha>(src, rs, cs, dst, ds, c);
 }
 
@@ -123,12 +128,16 @@ inline void output_channels(const WinogradOutputArgs& a, int64_t c) {
   V m[kAlpha * kAlpha], t[kM * kAlpha], y[kM * kM];
   for (int xi = 0; xi < kAlpha * kAlpha; ++xi) m[xi] = V::load(a.src + xi * a.src_stride + c);
   for (int j = 0; j < kAlpha; ++j) {  // columns: t = A^T m
-    if constexpr (kAlpha == 4) at_f23(m + j, kAlpha, t + j, kAlpha);
-    else at_f43(m + j, kAlpha, t + j, kAlpha);
+    if constexpr (kAlpha == 4)
+      at_f23(m + j, kAlpha, t + j, kAlpha);
+    else
+      at_f43(m + j, kAlpha, t + j, kAlpha);
   }
   for (int i = 0; i < kM; ++i) {  // rows: y = t A
-    if constexpr (kAlpha == 4) at_f23(t + i * kAlpha, 1, y + i * kM, 1);
-    else at_f43(t + i * kAlpha, 1, y + i * kM, 1);
+    if constexpr (kAlpha == 4)
+      at_f23(t + i * kAlpha, 1, y + i * kM, 1);
+    else
+      at_f43(t + i * kAlpha, 1, y + i * kM, 1);
   }
   const V b = a.bias ? V::load(a.bias + c) : V::set1(0.0f);
   const bool vec_act = vector_activation(a.act.kind);
@@ -155,7 +164,7 @@ void output_transform(const WinogradOutputArgs& a) {
 }  // namespace sf::cpu::wino
 
 // Defines the four entry points of one ISA (named in kernels.inc) from its vector type.
-#define SF_WINOGRAD_DEFINE(isa, V)                                                              \
+#define SF_WINOGRAD_DEFINE(isa, V)                                                             \
   void winograd_input_f23__##isa(const float* s, int64_t rs, int64_t cs, int64_t ch, float* d, \
                                  int64_t ds) {                                                 \
     wino::input_transform<V, 4>(s, rs, cs, ch, d, ds);                                         \
