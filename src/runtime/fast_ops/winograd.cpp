@@ -1,5 +1,6 @@
-// Winograd fast kernel for ONNX Conv: 3x3, stride 1, dilation 1, group 1, fp32, constant
-// weights. The prepare step decides per layer between F(4,3), F(2,3) and "not mine" (the direct
+// Winograd fast kernel for ONNX Conv (NCHW) and the internal FusedConv (NCHW or NHWC, with bias,
+// residual and activation fused into the output transform): 3x3, stride 1, dilation 1, group 1,
+// fp32, constant weights. The prepare step decides per layer between F(4,3), F(2,3) and "not mine" (the direct
 // convolution registered after this family runs) with the cost model below, transforms and packs
 // the filters once (U = G g G^T as BRGEMM B panels), and run() splits the tiles into fixed-size
 // blocks computed in parallel (kernels/cpu/winograd/winograd.hpp for the arithmetic).
@@ -32,6 +33,7 @@
 #include <memory>
 #include <vector>
 
+#include "ir/ops/fused.hpp"
 #include "ir/ops/linalg.hpp"
 #include "kernels/cpu/gemm/brgemm.hpp"
 #include "kernels/cpu/winograd/winograd.hpp"
@@ -164,7 +166,7 @@ class WinogradConvKernel final : public PreparedKernel {
                          shape_str(b.shape()));
       p.bias = b.data<float>();
     }
-    if (residual_input_ >= 0 && ctx.has(static_cast<size_t>(residual_input_))) {
+    if (residual_input_ >= 0) {
       const Tensor& r = ctx.input(static_cast<size_t>(residual_input_));
       if (r.dtype() != DType::kF32 || r.shape() != ys)
         return ctx.error("residual must be float32 " + shape_str(ys) + ", got " +
@@ -229,6 +231,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
   }
   const int64_t k = w->shape()[0], c = w->shape()[1];
   if (k <= 0 || c <= 0) return none;
+  if (residual_input >= 0 && !ctx.has_input(static_cast<size_t>(residual_input)))
+    residual_input = -1;
   const cpu::BrgemmKernel& gemm = cpu::brgemm_select();
   const cpu::WinogradKernel& tr = cpu::winograd_select();
   WinogradTile tile = WinogradTile::kF43;
@@ -254,6 +258,12 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
 
 Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {
   return prepare_winograd(ctx, ctx.node.attrs_as<ir::ConvAttrs>(), false, ActivationSpec{}, -1);
+}
+
+// FusedConv (ir/ops/fused.hpp): Y = act(conv(X, W) + B + R); X, R, Y are NHWC when channels_last.
+Result<std::unique_ptr<PreparedKernel>> prepare_fused_conv(const PrepareContext& ctx) {
+  const auto& a = ctx.node.attrs_as<ir::FusedConvAttrs>();
+  return prepare_winograd(ctx, a, a.channels_last, a.act, /*residual_input=*/3);
 }
 
 }  // namespace
@@ -288,6 +298,9 @@ WinogradEstimate winograd_estimate(int64_t n, int64_t c, int64_t k, int64_t oh, 
   return e;
 }
 
-void register_winograd_fast_kernels() { register_fast_kernel(ir::OpKind::kConv, prepare_conv); }
+void register_winograd_fast_kernels() {
+  register_fast_kernel(ir::OpKind::kConv, prepare_conv);
+  register_fast_kernel(ir::OpKind::kFusedConv, prepare_fused_conv);
+}
 
 }  // namespace sf::rt

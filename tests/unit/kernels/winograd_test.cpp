@@ -302,85 +302,159 @@ Tensor tensor_of(const Shape& s, const std::vector<float>& v) {
   return t;
 }
 
-ir::Node conv_node(const ConvCase& cc, int64_t stride) {
+ir::Attribute text(std::string v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+ir::Attribute real(float v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+ir::Attribute integer(int64_t v) {
+  ir::Attribute a;
+  a.kind = ir::Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+// How the convolution is expressed: ONNX Conv (NCHW, bias only) or FusedConv in either layout.
+struct NodeKind {
+  bool fused, nhwc;
+};
+
+Shape x_shape(const ConvCase& cc, NodeKind nk) {
+  return nk.nhwc ? Shape{cc.n, cc.h, cc.w, cc.c} : Shape{cc.n, cc.c, cc.h, cc.w};
+}
+Shape y_shape(const ConvCase& cc, NodeKind nk) {
+  const int64_t oh = cc.h + 2 * cc.pad - 2, ow = cc.w + 2 * cc.pad - 2;
+  return nk.nhwc ? Shape{cc.n, oh, ow, cc.k} : Shape{cc.n, cc.k, oh, ow};
+}
+
+// Inputs x, w, b[, r] are values 0..3, the output the next one.
+ir::Node conv_node(const ConvCase& cc, NodeKind nk, int64_t stride) {
   ir::Node n;
   n.name = "conv0";
-  n.op = ir::OpKind::kConv;
-  n.opset = 17;
+  n.op = nk.fused ? ir::OpKind::kFusedConv : ir::OpKind::kConv;
+  n.opset = nk.fused ? 1 : 17;
+  const bool residual = nk.fused && cc.residual;
   n.inputs = {0, 1, 2};
-  n.outputs = {3};
+  if (residual) n.inputs.push_back(3);
+  n.outputs = {static_cast<ir::ValueId>(n.inputs.size())};
   n.raw_attrs["pads"] = ints({cc.pad, cc.pad, cc.pad, cc.pad});
   n.raw_attrs["strides"] = ints({stride, stride});
+  if (nk.fused) {
+    n.raw_attrs["activation"] = text(activation_name(cc.act.kind));
+    n.raw_attrs["activation_alpha"] = real(cc.act.alpha);
+    n.raw_attrs["activation_beta"] = real(cc.act.beta);
+    n.raw_attrs["channels_last"] = integer(nk.nhwc ? 1 : 0);
+  }
   EXPECT_TRUE(ir::parse_node(n).is_ok());
   return n;
 }
 
-// One Conv node: x (input) -> y, W and B constant.
-std::unique_ptr<ir::Graph> conv_graph(const ConvCase& cc, const Data& d, int64_t stride = 1) {
+// One (Fused)Conv node: x [and r] (graph inputs) -> y; W and B constant.
+std::unique_ptr<ir::Graph> conv_graph(const ConvCase& cc, const Data& d, NodeKind nk,
+                                      int64_t stride) {
   auto g = std::make_unique<ir::Graph>();
   const ir::ValueId x = g->add_value("x").value(), w = g->add_value("w").value(),
-                    b = g->add_value("b").value(), y = g->add_value("y").value();
-  g->value(x).type = {DType::kF32, Shape{cc.n, cc.c, cc.h, cc.w}};
+                    b = g->add_value("b").value();
+  g->value(x).type = {DType::kF32, x_shape(cc, nk)};
   g->value(w).constant = tensor_of({cc.k, cc.c, 3, 3}, d.w);
   g->value(b).constant = tensor_of({cc.k}, d.b);
-  g->value(y).producer = 0;
   g->inputs = {x};
+  if (nk.fused && cc.residual) {
+    const ir::ValueId r = g->add_value("r").value();
+    g->value(r).type = {DType::kF32, y_shape(cc, nk)};
+    g->inputs.push_back(r);
+  }
+  const ir::ValueId y = g->add_value("y").value();
+  g->value(y).producer = 0;
   g->outputs = {y};
-  g->nodes.push_back(conv_node(cc, stride));
+  g->nodes.push_back(conv_node(cc, nk, stride));
   return g;
 }
 
 Result<std::unique_ptr<rt::Session>> make_session(const ConvCase& cc, const Data& d, int threads,
-                                                  bool winograd = true, int64_t stride = 1) {
+                                                  bool winograd = true, int64_t stride = 1,
+                                                  NodeKind nk = {false, false}) {
   rt::SessionOptions o;
   o.threads = threads;
   o.exec.winograd = winograd;
-  return rt::Session::from_graph(conv_graph(cc, d, stride), o);
+  return rt::Session::from_graph(conv_graph(cc, d, nk, stride), o);
 }
 
-TEST(WinogradRuntime, ConvMatchesReferenceAtEveryIsaCapAndThreadCount) {
-  const ConvCase cc{2, 19, 21, 13, 11, 1, true, false, {}};
-  const Data d = make_data(cc, 5);
-  const Tensor x = tensor_of({cc.n, cc.c, cc.h, cc.w}, d.x);
-  const Tensor w = tensor_of({cc.k, cc.c, 3, 3}, d.w), b = tensor_of({cc.k}, d.b);
-  auto ref = rt::run_node(conv_node(cc, 1), {&x, &w, &b}, MemoryLimit::kDefaultBytes);
-  ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
-  const Naive want = naive_conv(cc, d);
-  for (const char* mode : {"f23", "f43"}) {
-    EnvGuard env(mode);
-    const WinogradTile tile = std::string(mode) == "f23" ? WinogradTile::kF23 : WinogradTile::kF43;
-    for (int cap = 0; cap <= static_cast<int>(detected_isa()); ++cap) {
-      set_max_isa_for_testing(cap);
-      std::vector<float> first;
-      for (int threads : {1, 2, 3}) {
-        auto s = make_session(cc, d, threads);
-        ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-        const std::string name = (*s)->kernel_name(0);
-        EXPECT_NE(name.find(std::string("conv_f32_winograd_") + mode + "_bias__" +
-                            isa_name(static_cast<Isa>(cap))),
-                  std::string::npos)
-            << name;
-        auto out = (*s)->run({{"x", x}});
-        ASSERT_TRUE(out.is_ok()) << out.status().to_string();
-        const Tensor& y = (*out)[0].second;
-        ASSERT_EQ(y.shape(), (*ref)[0].shape());
-        std::vector<float> got(y.data<float>(), y.data<float>() + y.numel());
-        if (first.empty()) {
+// Conv (NCHW) and FusedConv (NCHW and NHWC, with residual and activation) on the Winograd kernel
+// against the reference kernel of the same node (rt::run_node), within the Winograd bound plus
+// the reference's own; every ISA cap; 1/2/3 threads bit-identical.
+TEST(WinogradRuntime, MatchesReferenceAtEveryIsaCapAndThreadCount) {
+  const ConvCase cases[] = {{2, 19, 21, 13, 11, 1, true, false, {}},
+                            {2, 19, 21, 13, 11, 1, true, true, {Activation::kRelu}},
+                            {2, 19, 21, 13, 11, 1, true, true, {Activation::kSigmoid}}};
+  const NodeKind kinds[] = {{false, false}, {true, false}, {true, true}};
+  for (int ci = 0; ci < 3; ++ci) {
+    const ConvCase& cc = cases[ci];
+    const NodeKind nk = kinds[ci];
+    const Data d = make_data(cc, 5 + static_cast<uint32_t>(ci));
+    const Tensor x = tensor_of(x_shape(cc, nk), nk.nhwc ? to_nhwc(d.x, cc.n, cc.c, cc.h, cc.w) : d.x);
+    const Shape ys = y_shape(cc, nk);
+    const int64_t oh = cc.h + 2 * cc.pad - 2, ow = cc.w + 2 * cc.pad - 2;
+    const Tensor r = tensor_of(ys, !cc.residual ? std::vector<float>()
+                                   : nk.nhwc    ? to_nhwc(d.r, cc.n, cc.k, oh, ow)
+                                                : d.r);
+    const Tensor w = tensor_of({cc.k, cc.c, 3, 3}, d.w), b = tensor_of({cc.k}, d.b);
+    std::vector<const Tensor*> in = {&x, &w, &b};
+    rt::NamedTensors feeds = {{"x", x}};
+    if (cc.residual) in.push_back(&r), feeds.emplace_back("r", r);
+    auto ref = rt::run_node(conv_node(cc, nk, 1), in, MemoryLimit::kDefaultBytes);
+    ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
+    const Naive want = naive_conv(cc, d);
+    for (const char* mode : {"f23", "f43"}) {
+      EnvGuard env(mode);
+      const WinogradTile tile =
+          std::string(mode) == "f23" ? WinogradTile::kF23 : WinogradTile::kF43;
+      for (int cap = 0; cap <= static_cast<int>(detected_isa()); ++cap) {
+        set_max_isa_for_testing(cap);
+        std::vector<float> first;
+        for (int threads : {1, 2, 3}) {
+          auto s = make_session(cc, d, threads, true, 1, nk);
+          ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+          const std::string name = (*s)->kernel_name(0);
+          const std::string want_name = std::string("conv_f32") + (nk.nhwc ? "_nhwc" : "") +
+                                        "_winograd_" + mode + "_bias";
+          EXPECT_EQ(name.rfind(want_name, 0), 0u) << name;
+          EXPECT_NE(name.find(std::string("__") + isa_name(static_cast<Isa>(cap))),
+                    std::string::npos)
+              << name;
+          auto out = (*s)->run(feeds);
+          ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+          const Tensor& y = (*out)[0].second;
+          ASSERT_EQ(y.shape(), (*ref)[0].shape());
+          std::vector<float> got(y.data<float>(), y.data<float>() + y.numel());
+          if (!first.empty()) {
+            for (size_t i = 0; i < got.size(); ++i)
+              ASSERT_EQ(got[i], first[i]) << name << " threads " << threads << " output " << i;
+            continue;
+          }
           first = got;
-          // Against the reference Conv: both bounds added (the reference is within 9C eps S).
+          // Against the reference: both bounds added (the reference is within ~9C eps S).
+          const std::vector<float> ref_y((*ref)[0].data<float>(),
+                                         (*ref)[0].data<float>() + (*ref)[0].numel());
+          const std::vector<float> g_nchw = nk.nhwc ? to_nchw(got, cc.n, cc.k, oh, ow) : got;
+          const std::vector<float> r_nchw = nk.nhwc ? to_nchw(ref_y, cc.n, cc.k, oh, ow) : ref_y;
           const std::vector<double> st = tile_scale(want, cc, tile);
           for (size_t i = 0; i < got.size(); ++i) {
             const double tol = (bound_factor(tile, cc.c) + 9.0 * std::sqrt(cc.c)) * kEps * st[i] +
                                4 * kEps * want.epi[i];
-            ASSERT_NEAR(got[i], (*ref)[0].data<float>()[i], tol) << name << " output " << i;
+            ASSERT_NEAR(g_nchw[i], r_nchw[i], tol) << name << " output " << i;
           }
-        } else {
-          for (size_t i = 0; i < got.size(); ++i)
-            ASSERT_EQ(got[i], first[i]) << name << " threads " << threads << " output " << i;
         }
       }
+      set_max_isa_for_testing(-1);
     }
-    set_max_isa_for_testing(-1);
   }
 }
 
