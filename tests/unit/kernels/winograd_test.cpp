@@ -6,7 +6,7 @@
 // Tolerance: the probabilistic bound stated in kernels/cpu/winograd/winograd.hpp,
 //   |err| <= L (gamma sqrt(C + alpha^2) eps S + 4 eps E)   (S = sum |x| |w| over the receptive
 // field, maximised over the outputs of the Winograd tile, E = |conv| + |bias| + |residual| for the
-// epilogue's adds, L = 1.5 the steepest slope of the activations used), gamma 2 for F(2,3) and 10
+// epilogue's adds, L = 1.5 the steepest slope of the activations used), gamma 2 for F(2,3) and 4
 // for F(4,3); WinogradKernels.ErrorWithinStatedBound prints the measured worst err / (eps S) next
 // to the direct (reference-order) convolution's.
 #include "kernels/cpu/winograd/winograd.hpp"
@@ -32,7 +32,7 @@ using cpu::WinogradTile;
 
 constexpr double kEps = 5.9604644775390625e-08;  // 2^-24
 
-double gamma_of(WinogradTile t) { return t == WinogradTile::kF23 ? 2.0 : 10.0; }
+double gamma_of(WinogradTile t) { return t == WinogradTile::kF23 ? 2.0 : 4.0; }
 
 // gamma sqrt(C + alpha^2): the multiple of eps S the Winograd error stays within.
 double bound_factor(WinogradTile t, int64_t c) {

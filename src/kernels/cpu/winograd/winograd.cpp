@@ -29,11 +29,11 @@ constexpr WinogradKernel kKernels[] = {
 
 // G of F(2,3) and F(4,3) (alpha x 3), in double so U is rounded once.
 constexpr double kG23[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-constexpr double kG43[6][3] = {{1.0 / 4, 0, 0},
-                               {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                               {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                               {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                               {1.0 / 24, -1.0 / 12, 1.0 / 6},
+constexpr double kG43[6][3] = {{1, 0, 0},
+                               {-1.0 / 3, -1.0 / 3, -1.0 / 3},
+                               {1.0 / 3, -1.0 / 3, 1.0 / 3},
+                               {1.0 / 15, 2.0 / 15, 4.0 / 15},
+                               {-16.0 / 15, 8.0 / 15, -4.0 / 15},
                                {0, 0, 1}};
 
 // Half of a 1 MiB L2 (Zen 4/5, Sapphire Rapids have 1-2 MiB) for a block's V and M.

@@ -42,23 +42,6 @@ inline void bt_f23(const V* d, int s, V* r, int rs) {
   r[3 * rs] = sub(d[s], d[3 * s]);
 }
 
-template <class V>
-inline void bt_f43(const V* d, int s, V* r, int rs) {
-  const V four = V::set1(4.0f), five = V::set1(5.0f), two = V::set1(2.0f);
-  const V d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
-  // r0 = 4 d0 - 5 d2 + d4;  r5 = 4 d1 - 5 d3 + d5
-  r[0] = fmadd(four, d0, sub(d4, mul(five, d2)));
-  r[5 * rs] = fmadd(four, d1, sub(d5, mul(five, d3)));
-  // r1 = -4 (d1 + d2) + d3 + d4;  r2 = 4 (d1 - d2) - d3 + d4
-  const V t34 = add(d3, d4), u34 = sub(d4, d3);
-  r[rs] = sub(t34, mul(four, add(d1, d2)));
-  r[2 * rs] = fmadd(four, sub(d1, d2), u34);
-  // r3 = 2 (d3 - d1) + d4 - d2;  r4 = 2 (d1 - d3) + d4 - d2
-  const V d42 = sub(d4, d2), d13 = sub(d1, d3);
-  r[3 * rs] = sub(d42, mul(two, d13));
-  r[4 * rs] = fmadd(two, d13, d42);
-}
-
 // Rows of A^T applied to one line m[0..alpha).
 template <class V>
 inline void at_f23(const V* m, int s, V* r, int rs) {
@@ -66,15 +49,45 @@ inline void at_f23(const V* m, int s, V* r, int rs) {
   r[rs] = sub(sub(m[s], m[2 * s]), m[3 * s]);
 }
 
+// F(4,3)'s B^T and A^T (points 0, 1, -1, 2, -1/2, inf; winograd.hpp). Every entry is exact in
+// fp32; the loops below unroll over these constants, so zero entries cost nothing and +-1 become
+// adds and subtracts.
+constexpr float kBt43[6][6] = {{1, 1.5f, -2, -1.5f, 1, 0},     {0, -1, -2.5f, -0.5f, 1, 0},
+                               {0, 1, 0.5f, -2.5f, 1, 0},      {0, -0.5f, -1, 0.5f, 1, 0},
+                               {0, 2, -1, -2, 1, 0},           {0, 1, 1.5f, -2, -1.5f, 1}};
+constexpr float kAt43[4][6] = {{1, 1, 1, 1, 1, 0},
+                               {0, 1, -1, 2, -0.5f, 0},
+                               {0, 1, 1, 4, 0.25f, 0},
+                               {0, 1, -1, 8, -0.125f, 1}};
+
+// r[i * rs] = sum_k mat[i][k] d[k * s], terms in increasing k.
+template <class V, int kRows, int kCols>
+inline void apply_matrix(const float (&mat)[kRows][kCols], const V* d, int s, V* r, int rs) {
+  for (int i = 0; i < kRows; ++i) {
+    V acc = V::set1(0.0f);
+    bool first = true;
+    for (int k = 0; k < kCols; ++k) {
+      const float c = mat[i][k];
+      if (c == 0.0f) continue;
+      const V x = d[k * s];
+      if (first) acc = c == 1.0f ? x : mul(V::set1(c), x);
+      else if (c == 1.0f) acc = add(acc, x);
+      else if (c == -1.0f) acc = sub(acc, x);
+      else acc = fmadd(V::set1(c), x, acc);
+      first = false;
+    }
+    r[i * rs] = acc;
+  }
+}
+
+template <class V>
+inline void bt_f43(const V* d, int s, V* r, int rs) {
+  apply_matrix(kBt43, d, s, r, rs);
+}
+
 template <class V>
 inline void at_f43(const V* m, int s, V* r, int rs) {
-  const V two = V::set1(2.0f), four = V::set1(4.0f), eight = V::set1(8.0f);
-  const V p12 = add(m[s], m[2 * s]), d12 = sub(m[s], m[2 * s]);
-  const V p34 = add(m[3 * s], m[4 * s]), d34 = sub(m[3 * s], m[4 * s]);
-  r[0] = add(add(m[0], p12), p34);
-  r[rs] = fmadd(two, d34, d12);
-  r[2 * rs] = fmadd(four, p34, p12);
-  r[3 * rs] = add(fmadd(eight, d34, d12), m[5 * s]);
+  apply_matrix(kAt43, m, s, r, rs);
 }
 
 template <class V, int kAlpha>
