@@ -63,9 +63,11 @@ constexpr float kAt43[4][6] = {{1, 1, 1, 1, 1, 0},
 // r[i * rs] = sum_k mat[i][k] d[k * s], terms in increasing k.
 template <class V, int kRows, int kCols>
 inline void apply_matrix(const float (&mat)[kRows][kCols], const V* d, int s, V* r, int rs) {
+#pragma GCC unroll 8
   for (int i = 0; i < kRows; ++i) {
     V acc = V::set1(0.0f);
     bool first = true;
+#pragma GCC unroll 8
     for (int k = 0; k < kCols; ++k) {
       const float c = mat[i][k];
       if (c == 0.0f) continue;
