@@ -1,7 +1,8 @@
 // Winograd convolution on ResNet-18/50 3x3 layer shapes (batch 1, pad 1), single thread, with the
 // best transform and BRGEMM variants max_isa() allows. Reports effective GFLOP/s: the direct
 // convolution's 2 N OH OW K C 9 flops divided by the time, so F(2,3), F(4,3) and a direct
-// convolution compare on one scale. Filter transform (prepare) is outside the timed loop.
+// convolution compare on one scale. Filter transform (prepare) is outside the timed loop. The
+// label ends with the tile size the runtime's cost model picks for the layer (model:f43|f23|direct).
 // Run: build/<dir>/bin/sf_bench_kernels --benchmark_filter=winograd
 #include <benchmark/benchmark.h>
 
@@ -11,6 +12,7 @@
 
 #include "kernels/cpu/gemm/brgemm.hpp"
 #include "kernels/cpu/winograd/winograd.hpp"
+#include "runtime/fast_ops/winograd.hpp"
 
 namespace sf::cpu {
 namespace {
@@ -56,10 +58,16 @@ void bm_winograd(benchmark::State& state) {
   const double flops = 2.0 * static_cast<double>(s.hw * s.hw) * static_cast<double>(s.c * s.c) * 9;
   state.counters["GFLOP/s"] = benchmark::Counter(
       flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  // What the runtime's cost model would pick for this layer (off = the direct convolution).
+  const rt::WinogradMode pick =
+      rt::winograd_estimate(1, s.c, s.c, s.hw, s.hw, nhwc, gemm.isa, gemm.mr, tr.isa).choice;
+  const char* pick_name = pick == rt::WinogradMode::kF43   ? "f43"
+                          : pick == rt::WinogradMode::kF23 ? "f23"
+                                                           : "direct";
   state.SetLabel(std::string("conv_f32") + (nhwc ? "_nhwc" : "") + "_winograd_" +
                  winograd_tile_name(tile) + "__" + tr.isa_name + "_" + std::to_string(gemm.mr) +
                  "x" + std::to_string(gemm.nr) + " " + std::to_string(s.hw) + "x" +
-                 std::to_string(s.hw) + "x" + std::to_string(s.c));
+                 std::to_string(s.hw) + "x" + std::to_string(s.c) + " model:" + pick_name);
 }
 
 // Args: shape index, tile (0 F(2,3), 1 F(4,3)), layout (0 NCHW, 1 NHWC).
