@@ -4,8 +4,9 @@
 
 namespace sf::rt {
 
-// Winograd F(2,3)/F(4,3) for 3x3 stride-1 Conv and FusedConv (winograd.cpp); must precede the direct conv
-// family so it is offered eligible nodes first and declines the ones its cost model rejects.
+// Winograd F(2,3)/F(4,3) for 3x3 stride-1 Conv and FusedConv (winograd.cpp); must precede the
+// direct conv family so it is offered eligible nodes first and declines the ones its cost model
+// rejects.
 void register_winograd_fast_kernels();
 
 inline void register_all_fast_kernels() {
