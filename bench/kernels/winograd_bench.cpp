@@ -2,7 +2,8 @@
 // best transform and BRGEMM variants max_isa() allows. Reports effective GFLOP/s: the direct
 // convolution's 2 N OH OW K C 9 flops divided by the time, so F(2,3), F(4,3) and a direct
 // convolution compare on one scale. Filter transform (prepare) is outside the timed loop. The
-// label ends with the tile size the runtime's cost model picks for the layer (model:f43|f23|direct).
+// label ends with the tile size the runtime's cost model picks for the layer
+// (model:f43|f23|direct).
 // Run: build/<dir>/bin/sf_bench_kernels --benchmark_filter=winograd
 #include <benchmark/benchmark.h>
 

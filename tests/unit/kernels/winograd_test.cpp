@@ -399,7 +399,8 @@ TEST(WinogradRuntime, MatchesReferenceAtEveryIsaCapAndThreadCount) {
     const ConvCase& cc = cases[ci];
     const NodeKind nk = kinds[ci];
     const Data d = make_data(cc, 5 + static_cast<uint32_t>(ci));
-    const Tensor x = tensor_of(x_shape(cc, nk), nk.nhwc ? to_nhwc(d.x, cc.n, cc.c, cc.h, cc.w) : d.x);
+    const Tensor x =
+        tensor_of(x_shape(cc, nk), nk.nhwc ? to_nhwc(d.x, cc.n, cc.c, cc.h, cc.w) : d.x);
     const Shape ys = y_shape(cc, nk);
     const int64_t oh = cc.h + 2 * cc.pad - 2, ow = cc.w + 2 * cc.pad - 2;
     const Tensor r = tensor_of(ys, !cc.residual ? std::vector<float>()
