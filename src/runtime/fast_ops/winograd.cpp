@@ -3,7 +3,7 @@
 // fp32, constant weights. The prepare step decides per layer between F(4,3), F(2,3) and "not
 // mine" (the direct convolution registered after this family runs) with the cost model below,
 // transforms and packs the filters once (U = G g G^T as BRGEMM B panels), and run() splits the
-// tiles into fixed-size blocks computed in parallel (kernels/cpu/winograd/winograd.hpp for the arithmetic).
+// tiles into fixed-size blocks computed in parallel (arithmetic: kernels/cpu/winograd/).
 //
 // Switches: ExecOptions::winograd (false: never offered); STEADFAST_WINOGRAD = off | f23 | f43 |
 // auto (unset: auto) forces a tile size for tests and benchmarks (the node must still qualify).
