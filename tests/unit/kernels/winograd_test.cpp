@@ -488,16 +488,19 @@ TEST(WinogradRuntime, SwitchesAndIneligibleNodesFallBack) {
 
 TEST(WinogradRuntime, CostModelDeclinesSmallLayersAndTakesResNetLayers) {
   const Isa isa = Isa::kAvx512;
-  // ResNet stage 1 (56x56x64): F(4,3); stage 3 (14x14x256): Winograd of some tile size.
-  EXPECT_EQ(rt::winograd_estimate(1, 64, 64, 56, 56, false, isa, 8, isa).choice,
+  // ResNet stage 1 (56x56x64) NHWC: F(4,3); stage 3 (14x14x256): Winograd of some tile size.
+  EXPECT_EQ(rt::winograd_estimate(1, 64, 64, 56, 56, true, isa, 12, isa).choice,
             rt::WinogradMode::kF43);
-  EXPECT_NE(rt::winograd_estimate(1, 256, 256, 14, 14, true, isa, 8, isa).choice,
+  EXPECT_NE(rt::winograd_estimate(1, 256, 256, 14, 14, true, isa, 12, isa).choice,
+            rt::WinogradMode::kOff);
+  // NCHW pays a per-element gather and scatter per tile: the direct convolution wins.
+  EXPECT_EQ(rt::winograd_estimate(1, 64, 64, 56, 56, false, isa, 12, isa).choice,
             rt::WinogradMode::kOff);
   // Few channels: the transforms cost more than the saved multiplies.
-  EXPECT_EQ(rt::winograd_estimate(1, 4, 4, 32, 32, false, isa, 8, isa).choice,
+  EXPECT_EQ(rt::winograd_estimate(1, 4, 4, 32, 32, true, isa, 12, isa).choice,
             rt::WinogradMode::kOff);
   // Tiny image with wide channels: U (36 C K floats) is re-read for a handful of tiles.
-  EXPECT_EQ(rt::winograd_estimate(1, 512, 512, 2, 2, false, isa, 8, isa).choice,
+  EXPECT_EQ(rt::winograd_estimate(1, 512, 512, 2, 2, true, isa, 12, isa).choice,
             rt::WinogradMode::kOff);
   // auto on a tiny layer leaves the node to the next kernel.
   EnvGuard env("auto");
