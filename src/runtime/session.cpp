@@ -191,6 +191,10 @@ Status Session::prepare() {
     SF_TRY(ir::remove_dead_nodes(g, stats_));
     SF_TRY(ir::verify(g));
     SF_TRY(ir::infer_graph(g));
+    if (opts_.exec.fuse) {
+      SF_TRY(ir::fuse_for_cpu(g, ir::FuseOptions{}, stats_));
+      SF_TRY(ir::infer_graph(g));
+    }
   }
   kernels_.clear();
   fast_.clear();

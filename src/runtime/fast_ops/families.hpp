@@ -8,9 +8,18 @@ namespace sf::rt {
 // direct conv family so it is offered eligible nodes first and declines the ones its cost model
 // rejects.
 void register_winograd_fast_kernels();
+// MatMul, Gemm, FusedMatMul on the BRGEMM driver (fast_ops/matmul.cpp).
+void register_matmul_fast_kernels();
+// Unary math / activations, Add/Sub/Mul/Div, Softmax, LayerNormalization (fast_ops/eltwise.cpp).
+void register_eltwise_fast_kernels();
+// The internal Attention op on the fused FlashAttention-2 kernel (fast_ops/attention.cpp).
+void register_attention_fast_kernels();
 
 inline void register_all_fast_kernels() {
   register_winograd_fast_kernels();
+  register_matmul_fast_kernels();
+  register_eltwise_fast_kernels();
+  register_attention_fast_kernels();
 }
 
 }  // namespace sf::rt

@@ -1,7 +1,9 @@
 // brgemm_f32__scalar_4x16: the portable BRGEMM variant (no ISA flags). A 4x16 tile of fp32
 // accumulators is reduced over the whole batch and k, in the same (i, k) order as every variant,
-// then the epilogue is applied and the tile stored. Runs on any x86-64 (and is the fallback that
-// STEADFAST_MAX_ISA=scalar forces).
+// then C (when accumulating), bias and residual are added and the activation applied on the tile
+// before it is stored (so a residual that aliases C is read before C is written, as in the SIMD
+// variants). Runs on any x86-64 (and is the fallback that STEADFAST_MAX_ISA=scalar forces).
+// Expected error against the reference: |err| <= ~k*batch*eps*sum|a||b|.
 #include <algorithm>
 
 #include "kernels/cpu/gemm/brgemm.hpp"
@@ -10,6 +12,7 @@ namespace sf::cpu {
 
 void brgemm_f32__scalar_4x16(const BrgemmArgs& p) {
   constexpr int kMr = 4, kNr = 16;
+  const Epilogue* e = p.epilogue;
   for (int64_t j0 = 0; j0 < p.n; j0 += kNr) {
     const int64_t nb = std::min<int64_t>(kNr, p.n - j0);
     const int64_t panel = (j0 / kNr) * p.k * kNr;
@@ -29,13 +32,18 @@ void brgemm_f32__scalar_4x16(const BrgemmArgs& p) {
       }
       for (int64_t r = 0; r < mb; ++r) {
         float* crow = p.c + (i0 + r) * p.ldc + j0;
-        for (int64_t c = 0; c < nb; ++c) crow[c] = (p.accumulate ? crow[c] : 0.0f) + acc[r][c];
-      }
-      if (p.epilogue) {
-        Epilogue e = *p.epilogue;
-        if (e.bias) e.bias += j0;
-        if (e.residual) e.residual += (i0)*e.ld_residual + j0;
-        apply_epilogue_ref(e, mb, nb, p.c + i0 * p.ldc + j0, p.ldc);
+        const float* res =
+            e && e->residual ? e->residual + (i0 + r) * e->ld_residual + j0 : nullptr;
+        for (int64_t c = 0; c < nb; ++c) {
+          float v = p.accumulate ? crow[c] + acc[r][c] : acc[r][c];
+          if (e) {
+            if (e->bias) v += e->bias[j0 + c];
+            if (res) v += res[c];
+            v = apply_activation(e->act, v);
+          }
+          acc[r][c] = v;
+        }
+        for (int64_t c = 0; c < nb; ++c) crow[c] = acc[r][c];
       }
     }
   }

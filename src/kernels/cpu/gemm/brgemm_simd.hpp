@@ -1,0 +1,273 @@
+// The register-tiled BRGEMM body shared by the SIMD variants, written once over a vector-traits
+// type V (brgemm_avx2.cpp: 8 lanes, brgemm_avx512.cpp: 16 lanes). Include it only from ISA-flagged
+// files and instantiate it with a traits type declared in that file's anonymous namespace: every
+// instantiation then has internal linkage, so code compiled with different ISA flags can never be
+// merged by the linker.
+//
+// Per variant: an MR x (NV * lanes) tile of fp32 accumulators lives in registers over the whole
+// batch and k (sum over i, then k: the contract's order). A row of packed B is NV vector loads;
+// each A element is broadcast once per k step and feeds NV FMAs. Columns past n are masked in the
+// C / bias / residual accesses only (the packed panel is zero-padded); rows past m run a
+// shorter-tile instantiation. The epilogue (C + acc, + bias, + residual, activation) is applied
+// to the register tile before the one store.
+//
+// Vector activations match apply_activation() to ~1e-6 relative (exp: Cody-Waite reduction and a
+// degree-7 Taylor polynomial; tanh: odd Taylor series below 0.5, 1 - 2/(e^2x + 1) above; erf: a
+// least-squares polynomial in x^2 below 1, 1 - e^-x^2 Q(1/x) above, both fitted in double).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <utility>
+
+#include "kernels/cpu/gemm/brgemm.hpp"
+
+namespace sf::cpu::simd {
+
+// ---- vector math ------------------------------------------------------------------------------
+
+// e^x; inputs are clamped to [-87.3, 88] so 2^n stays a normal float (the results at the clamp
+// are 1.2e-38 and 1.65e38, within absolute float noise of what the activations need).
+template <class V>
+inline typename V::Reg vexp(typename V::Reg x) {
+  using R = typename V::Reg;
+  x = V::min(V::max(x, V::set1(-87.3365f)), V::set1(88.0f));
+  const R n = V::round(V::mul(x, V::set1(1.44269504088896341f)));
+  R r = V::fnmadd(n, V::set1(0.693145751953125f), x);  // ln2 split: hi has 16 bits
+  r = V::fnmadd(n, V::set1(1.428606765330187e-06f), r);
+  R p = V::set1(1.0f / 5040.0f);
+  p = V::fmadd(p, r, V::set1(1.0f / 720.0f));
+  p = V::fmadd(p, r, V::set1(1.0f / 120.0f));
+  p = V::fmadd(p, r, V::set1(1.0f / 24.0f));
+  p = V::fmadd(p, r, V::set1(1.0f / 6.0f));
+  p = V::fmadd(p, r, V::set1(0.5f));
+  p = V::fmadd(p, r, V::set1(1.0f));
+  p = V::fmadd(p, r, V::set1(1.0f));
+  return V::mul(p, V::pow2(n));
+}
+
+template <class V>
+inline typename V::Reg vtanh(typename V::Reg x) {
+  using R = typename V::Reg;
+  const R ax = V::abs(x);
+  // |x| < 0.5: x + x^3 (c3 + x^2 (c5 + ...)), Taylor to x^15 (truncation < 1e-8 relative).
+  const R x2 = V::mul(x, x);
+  R p = V::set1(-929569.0f / 638512875.0f);
+  p = V::fmadd(p, x2, V::set1(21844.0f / 6081075.0f));
+  p = V::fmadd(p, x2, V::set1(-1382.0f / 155925.0f));
+  p = V::fmadd(p, x2, V::set1(62.0f / 2835.0f));
+  p = V::fmadd(p, x2, V::set1(-17.0f / 315.0f));
+  p = V::fmadd(p, x2, V::set1(2.0f / 15.0f));
+  p = V::fmadd(p, x2, V::set1(-1.0f / 3.0f));
+  const R small = V::fmadd(V::mul(p, x2), x, x);
+  // |x| >= 0.5: 1 - 2 / (e^{2|x|} + 1), |x| capped at 9 where tanh is 1 in float.
+  const R e = vexp<V>(V::mul(V::set1(2.0f), V::min(ax, V::set1(9.0f))));
+  const R big = V::sub(V::set1(1.0f), V::div(V::set1(2.0f), V::add(e, V::set1(1.0f))));
+  return V::select(V::lt(ax, V::set1(0.5f)), small, V::copysign(big, x));
+}
+
+template <class V>
+inline typename V::Reg verf(typename V::Reg x) {
+  using R = typename V::Reg;
+  const R ax = V::min(V::abs(x), V::set1(4.0f));
+  // |x| < 1: x P(x^2), relative error 1.2e-9 in exact arithmetic.
+  const R w = V::mul(ax, ax);
+  R p = V::set1(7.847259126694817e-05f);
+  p = V::fmadd(p, w, V::set1(-0.000800818932314637f));
+  p = V::fmadd(p, w, V::set1(0.005188098889403914f));
+  p = V::fmadd(p, w, V::set1(-0.026853691099719273f));
+  p = V::fmadd(p, w, V::set1(0.11283582247992976f));
+  p = V::fmadd(p, w, V::set1(-0.3761262556739928f));
+  p = V::fmadd(p, w, V::set1(1.1283791656893227f));
+  const R small = V::mul(p, ax);
+  // 1 <= |x| <= 4: 1 - e^{-x^2} Q(1/x), erfc relative error 8e-8 in exact arithmetic.
+  const R t = V::div(V::set1(1.0f), V::max(ax, V::set1(1.0f)));
+  R q = V::set1(-0.010075769854588454f);
+  q = V::fmadd(q, t, V::set1(0.03165554393305506f));
+  q = V::fmadd(q, t, V::set1(0.017212812741536215f));
+  q = V::fmadd(q, t, V::set1(-0.23427069612287904f));
+  q = V::fmadd(q, t, V::set1(0.49155047540002905f));
+  q = V::fmadd(q, t, V::set1(-0.469251367228318f));
+  q = V::fmadd(q, t, V::set1(0.041355109831179765f));
+  q = V::fmadd(q, t, V::set1(0.5591439190499782f));
+  q = V::fmadd(q, t, V::set1(0.000263527108434822f));
+  const R big = V::sub(V::set1(1.0f), V::mul(q, vexp<V>(V::sub(V::zero(), w))));
+  return V::copysign(V::select(V::lt(ax, V::set1(1.0f)), small, big), x);
+}
+
+// act(x) for `count` registers, with the switch outside the loop.
+template <class V>
+inline void apply_activation_regs(const ActivationSpec& a, typename V::Reg* x, int count) {
+  using R = typename V::Reg;
+  const R one = V::set1(1.0f), zero = V::zero(), half = V::set1(0.5f);
+  switch (a.kind) {
+    case Activation::kNone: return;
+    case Activation::kRelu:
+      for (int i = 0; i < count; ++i) x[i] = V::max(x[i], zero);  // max(NaN, 0) = 0, as x > 0
+      return;
+    case Activation::kClip: {
+      const R lo = V::set1(a.alpha), hi = V::set1(a.beta);
+      for (int i = 0; i < count; ++i) x[i] = V::min(V::max(x[i], lo), hi);
+      return;
+    }
+    case Activation::kLeakyRelu: {
+      const R al = V::set1(a.alpha);
+      for (int i = 0; i < count; ++i) x[i] = V::select(V::lt(x[i], zero), V::mul(al, x[i]), x[i]);
+      return;
+    }
+    case Activation::kSigmoid:
+      for (int i = 0; i < count; ++i)
+        x[i] = V::div(one, V::add(one, vexp<V>(V::sub(zero, x[i]))));
+      return;
+    case Activation::kTanh:
+      for (int i = 0; i < count; ++i) x[i] = vtanh<V>(x[i]);
+      return;
+    case Activation::kSilu:
+      for (int i = 0; i < count; ++i)
+        x[i] = V::div(x[i], V::add(one, vexp<V>(V::sub(zero, x[i]))));
+      return;
+    case Activation::kHardSigmoid: {
+      const R al = V::set1(a.alpha), be = V::set1(a.beta);
+      for (int i = 0; i < count; ++i)
+        x[i] = V::max(zero, V::min(one, V::add(V::mul(al, x[i]), be)));
+      return;
+    }
+    case Activation::kHardSwish: {
+      const R six = V::set1(6.0f);
+      for (int i = 0; i < count; ++i)
+        x[i] = V::mul(x[i], V::max(zero, V::min(one, V::add(V::div(x[i], six), half))));
+      return;
+    }
+    case Activation::kGelu: {
+      const R rs2 = V::set1(0.70710678118654752f);
+      for (int i = 0; i < count; ++i)
+        x[i] = V::mul(V::mul(half, x[i]), V::add(one, verf<V>(V::mul(x[i], rs2))));
+      return;
+    }
+    case Activation::kGeluTanh: {
+      const R c0 = V::set1(0.79788456080286536f), c1 = V::set1(0.044715f);
+      for (int i = 0; i < count; ++i) {
+        const R x3 = V::mul(V::mul(x[i], x[i]), x[i]);
+        const R u = V::mul(c0, V::add(x[i], V::mul(c1, x3)));
+        x[i] = V::mul(V::mul(half, x[i]), V::add(one, vtanh<V>(u)));
+      }
+      return;
+    }
+  }
+}
+
+// ---- the microkernel --------------------------------------------------------------------------
+
+template <class V, int MR, int NV>
+struct BrgemmTile {
+  using R = typename V::Reg;
+  using Mask = typename V::Mask;
+  static constexpr int kLanes = V::kLanes;
+  static constexpr int kNr = NV * kLanes;
+
+  // Column state of one panel: how many of its kNr columns are real, and their masks.
+  struct Cols {
+    int64_t j0;
+    bool full;
+    Mask mask[NV];
+  };
+
+  static R load_cols(const float* p, const Cols& c, int v) {
+    return c.full ? V::load(p) : V::load_mask(p, c.mask[v]);
+  }
+
+  // Rows [i0, i0 + M) of the panel starting at `panel` floats into each B block.
+  template <int M>
+  static void tile(const BrgemmArgs& p, int64_t i0, int64_t panel, const Cols& cols) {
+    R acc[M][NV];
+    for (int r = 0; r < M; ++r)
+      for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
+    const int64_t lda = p.lda;
+    for (int64_t bi = 0; bi < p.batch; ++bi) {
+      const float* a = p.a.at(bi) + i0 * lda;
+      const float* b = p.b.at(bi) + panel;
+#pragma GCC unroll 4
+      for (int64_t kk = 0; kk < p.k; ++kk) {
+        R bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = V::load(b + kk * kNr + v * kLanes);
+        for (int r = 0; r < M; ++r) {
+          const R av = V::set1(a[r * lda + kk]);
+          for (int v = 0; v < NV; ++v) acc[r][v] = V::fmadd(av, bv[v], acc[r][v]);
+        }
+      }
+    }
+    store(p, i0, cols, &acc[0][0], M);
+  }
+
+  // C = (accumulate ? C : 0) + acc, then the epilogue, then one masked store per register.
+  static void store(const BrgemmArgs& p, int64_t i0, const Cols& cols, R* acc, int rows) {
+    const Epilogue* e = p.epilogue;
+    for (int r = 0; r < rows; ++r) {
+      float* c = p.c + (i0 + r) * p.ldc + cols.j0;
+      for (int v = 0; v < NV; ++v) {
+        R x = acc[r * NV + v];
+        if (p.accumulate) x = V::add(load_cols(c + v * kLanes, cols, v), x);
+        if (e) {
+          if (e->bias) x = V::add(x, load_cols(e->bias + cols.j0 + v * kLanes, cols, v));
+          if (e->residual)
+            x = V::add(x, load_cols(e->residual + (i0 + r) * e->ld_residual + cols.j0 + v * kLanes,
+                                    cols, v));
+        }
+        acc[r * NV + v] = x;
+      }
+    }
+    if (e) apply_activation_regs<V>(e->act, acc, rows * NV);
+    for (int r = 0; r < rows; ++r) {
+      float* c = p.c + (i0 + r) * p.ldc + cols.j0;
+      for (int v = 0; v < NV; ++v) {
+        if (cols.full)
+          V::store(c + v * kLanes, acc[r * NV + v]);
+        else
+          V::store_mask(c + v * kLanes, acc[r * NV + v], cols.mask[v]);
+      }
+    }
+  }
+
+  using TileFn = void (*)(const BrgemmArgs&, int64_t, int64_t, const Cols&);
+  template <size_t... I>
+  static constexpr auto make_table(std::index_sequence<I...>) {
+    return std::array<TileFn, sizeof...(I)>{&tile<static_cast<int>(I) + 1>...};
+  }
+
+  static Cols columns(int64_t j0, int64_t n) {
+    Cols cols;
+    cols.j0 = j0;
+    const int64_t nb = std::min<int64_t>(kNr, n - j0);
+    cols.full = nb == kNr;
+    for (int v = 0; v < NV; ++v)
+      cols.mask[v] = V::mask_first(static_cast<int>(std::clamp<int64_t>(nb - v * kLanes, 0, kLanes)));
+    return cols;
+  }
+
+  // m-tiles outer, panels inner: the tile's mr rows of A (the broadcast operand, mr x k) stay in
+  // L1 while the packed panels (the vector operand, contiguous) stream from L2.
+  static void run(const BrgemmArgs& p) {
+    static constexpr auto kTiles = make_table(std::make_index_sequence<MR>{});
+    const int64_t panels = (p.n + kNr - 1) / kNr;
+    if (panels == 0) return;
+    Cols cols = columns(0, p.n);
+    const Cols last = columns((panels - 1) * kNr, p.n);
+    for (int64_t i0 = 0; i0 < p.m; i0 += MR) {
+      const int64_t rows = std::min<int64_t>(MR, p.m - i0);
+      for (int64_t pi = 0; pi < panels; ++pi) {
+        const Cols* c = &last;
+        if (pi + 1 < panels) {
+          cols.j0 = pi * kNr;
+          c = &cols;
+        }
+        if (rows == MR)
+          tile<MR>(p, i0, pi * p.k * kNr, *c);
+        else
+          kTiles[static_cast<size_t>(rows - 1)](p, i0, pi * p.k * kNr, *c);
+      }
+    }
+  }
+};
+
+}  // namespace sf::cpu::simd

@@ -1,0 +1,98 @@
+// Helpers for the fast-kernel tests: random fp32 tensors and a one-node session that runs either
+// the fast kernels (with a thread count) or the reference kernels only.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/cpu_features.hpp"
+#include "ir/op_schema.hpp"
+#include "runtime/session.hpp"
+
+namespace sf::test {
+
+inline Tensor random_f32(const Shape& s, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  Tensor t = Tensor::make(DType::kF32, s).value();
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(gen);
+  return t;
+}
+
+struct OneNodeResult {
+  Tensor out;
+  std::string kernel;  // the chosen kernel's name ("ref" for the reference)
+};
+
+// Builds a graph with one node `op` (opset, attrs) whose inputs are `inputs` (graph inputs named
+// in0, in1, ...; a tensor in `constants` at the same index is an initializer instead), runs it
+// and returns output 0. fast = false: reference kernels only.
+inline OneNodeResult run_one_node(ir::OpKind op, int opset, ir::AttrMap attrs,
+                                  const std::vector<Tensor>& inputs, bool fast, int threads,
+                                  const std::vector<bool>& constant = {}) {
+  auto g = std::make_unique<ir::Graph>();
+  ir::Node n;
+  n.name = "n1";
+  n.op = op;
+  n.opset = opset;
+  rt::NamedTensors feeds;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string name = "in" + std::to_string(i);
+    const ir::ValueId id = g->add_value(name).value();
+    g->value(id).type = {inputs[i].dtype(), inputs[i].shape()};
+    if (i < constant.size() && constant[i]) {
+      g->value(id).constant = inputs[i];
+    } else {
+      g->inputs.push_back(id);
+      feeds.emplace_back(name, inputs[i]);
+    }
+    n.inputs.push_back(id);
+  }
+  const ir::ValueId out = g->add_value("out").value();
+  g->value(out).producer = 0;
+  n.outputs = {out};
+  n.raw_attrs = std::move(attrs);
+  const Status parsed = ir::parse_node(n);
+  EXPECT_TRUE(parsed.is_ok()) << parsed.to_string();
+  if (!parsed.is_ok()) return {};
+  g->nodes.push_back(std::move(n));
+  g->outputs = {out};
+  rt::SessionOptions opts;
+  opts.threads = threads;
+  opts.optimize = false;
+  opts.exec.fast_kernels = fast;
+  auto s = rt::Session::from_graph(std::move(g), opts);
+  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+  if (!s.is_ok()) return {};
+  auto r = (*s)->run(feeds);
+  EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+  if (!r.is_ok()) return {};
+  return {std::move((*r)[0].second), (*s)->kernel_name(0)};
+}
+
+// Caps max_isa() for one scope (tests walk every level the CPU has).
+class IsaCap {
+ public:
+  explicit IsaCap(Isa cap) { set_max_isa_for_testing(static_cast<int>(cap)); }
+  ~IsaCap() { set_max_isa_for_testing(-1); }
+  IsaCap(const IsaCap&) = delete;
+  IsaCap& operator=(const IsaCap&) = delete;
+};
+
+inline bool cpu_has(Isa isa) { return static_cast<int>(isa) <= static_cast<int>(detected_isa()); }
+
+inline bool bit_equal(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  for (int64_t i = 0; i < a.numel(); ++i)
+    if (std::memcmp(a.data<float>() + i, b.data<float>() + i, sizeof(float)) != 0) return false;
+  return true;
+}
+
+}  // namespace sf::test
