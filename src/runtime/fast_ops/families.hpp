@@ -4,6 +4,10 @@
 
 namespace sf::rt {
 
+// Winograd F(2,3)/F(4,3) for 3x3 stride-1 Conv and FusedConv (winograd.cpp); must precede the
+// direct conv family so it is offered eligible nodes first and declines the ones its cost model
+// rejects.
+void register_winograd_fast_kernels();
 // MatMul, Gemm, FusedMatMul on the BRGEMM driver (fast_ops/matmul.cpp).
 void register_matmul_fast_kernels();
 // Unary math / activations, Add/Sub/Mul/Div, Softmax, LayerNormalization (fast_ops/eltwise.cpp).
@@ -12,6 +16,7 @@ void register_eltwise_fast_kernels();
 void register_attention_fast_kernels();
 
 inline void register_all_fast_kernels() {
+  register_winograd_fast_kernels();
   register_matmul_fast_kernels();
   register_eltwise_fast_kernels();
   register_attention_fast_kernels();
