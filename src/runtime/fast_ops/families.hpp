@@ -4,7 +4,12 @@
 
 namespace sf::rt {
 
+void register_conv_fast_kernels();
+void register_pool_fast_kernels();
+
 inline void register_all_fast_kernels() {
+  register_conv_fast_kernels();
+  register_pool_fast_kernels();
 }
 
 }  // namespace sf::rt
