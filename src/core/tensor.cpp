@@ -10,13 +10,14 @@ namespace sf {
 namespace {
 constexpr size_t kAlignment = 64;
 
-std::shared_ptr<std::byte> aligned_alloc_zeroed(size_t bytes) {
+std::shared_ptr<std::byte> aligned_alloc_bytes(size_t bytes, bool zero) {
   const size_t padded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
   void* p = std::aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded);
   if (!p) return nullptr;
-  std::memset(p, 0, padded == 0 ? kAlignment : padded);
+  if (zero) std::memset(p, 0, padded == 0 ? kAlignment : padded);
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });
 }
+std::shared_ptr<std::byte> aligned_alloc_zeroed(size_t bytes) { return aligned_alloc_bytes(bytes, true); }
 }  // namespace
 
 Result<Tensor> Tensor::make(DType dtype, const Shape& shape, int64_t limit_bytes) {
@@ -38,6 +39,28 @@ Result<Tensor> Tensor::make(DType dtype, const Shape& shape, int64_t limit_bytes
   if (!t.owner_)
     return resource_limit("out of memory allocating " + std::to_string(n * esize) + " bytes");
   t.data_ = t.owner_.get();
+  return t;
+}
+
+Result<Tensor> Tensor::make_arena(int64_t bytes) {
+  if (bytes < 0) return internal_error("negative arena size");
+  Tensor t;
+  t.dtype_ = DType::kU8;
+  t.shape_ = {bytes};
+  t.numel_ = bytes;
+  t.owner_ = aligned_alloc_bytes(static_cast<size_t>(bytes), false);
+  if (!t.owner_) return resource_limit("out of memory allocating an arena of " + std::to_string(bytes) + " bytes");
+  t.data_ = t.owner_.get();
+  return t;
+}
+
+Tensor Tensor::sub_buffer(int64_t byte_offset, DType dtype, const Shape& shape) const {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.numel_ = shape_numel_unchecked(shape);
+  t.owner_ = owner_;
+  t.data_ = static_cast<std::byte*>(data_) + byte_offset;
   return t;
 }
 

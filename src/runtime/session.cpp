@@ -1,6 +1,7 @@
 #include "runtime/session.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <unordered_map>
 
 #include "ir/infer.hpp"
@@ -42,7 +43,8 @@ bool all_outputs_zero_sized(const KernelContext& k) {
 // `fast`, when set, runs instead of the reference `fn`.
 Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vector<const Tensor*>& in,
                                           RunFn fn, int64_t max_bytes,
-                                          const PreparedKernel* fast = nullptr, int threads = 1) {
+                                          const PreparedKernel* fast = nullptr, int threads = 1,
+                                          const std::vector<Tensor>* planned = nullptr) {
   std::vector<ir::InferInput> infer_in(in.size());
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
@@ -53,6 +55,14 @@ Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vecto
   kctx.threads = threads;
   for (size_t o = 0; o < node.outputs.size(); ++o) {
     const ir::TypeInfo& t = ictx.out[o];
+    // An arena slot planned at load time, when the run-time type is the planned one. Reference
+    // kernels may rely on zeroed outputs; fast kernels overwrite every element.
+    if (planned && o < planned->size() && !(*planned)[o].empty() && t.shape &&
+        (*planned)[o].dtype() == t.dtype && (*planned)[o].shape() == *t.shape) {
+      kctx.out[o] = (*planned)[o];
+      if (!fast) std::memset(kctx.out[o].raw(), 0, kctx.out[o].nbytes());
+      continue;
+    }
     if (t.shape && shape_is_static(*t.shape) && dtype_is_supported(t.dtype)) {
       auto made = Tensor::make(t.dtype, *t.shape, max_bytes);
       if (!made) return made.status().with_context(node.label() + ": output " + std::to_string(o));
@@ -60,9 +70,19 @@ Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vecto
     }
   }
   if (!all_outputs_zero_sized(kctx)) SF_TRY(fast ? fast->run(kctx) : fn(kctx));
-  for (size_t o = 0; o < node.outputs.size(); ++o)
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
     if (kctx.out[o].empty())
       return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
+    // A kernel that replaced its planned slot (control flow returning a subgraph's tensor, which
+    // may alias another value) has its result copied into the slot, so no value outlives its slot.
+    if (planned && o < planned->size() && !(*planned)[o].empty() &&
+        kctx.out[o].raw() != (*planned)[o].raw() && kctx.out[o].dtype() == (*planned)[o].dtype() &&
+        kctx.out[o].shape() == (*planned)[o].shape()) {
+      Tensor slot = (*planned)[o];
+      std::memcpy(slot.raw(), kctx.out[o].raw(), slot.nbytes());
+      kctx.out[o] = slot;
+    }
+  }
   return std::move(kctx.out);
 }
 
@@ -73,6 +93,8 @@ struct ExecPlan {
   const std::vector<std::vector<ir::ValueId>>* free_after = nullptr;
   int threads = 1;
   RunObserver* observer = nullptr;
+  const MemoryPlan* memory = nullptr;  // with `arena`: slots of the static-shape intermediates
+  const Tensor* arena = nullptr;
 };
 
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
@@ -89,12 +111,25 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
         return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
       in[i] = &t;
     }
+    std::vector<Tensor> planned;
+    if (plan.memory && plan.arena) {
+      planned.resize(node.outputs.size());
+      for (size_t o = 0; o < node.outputs.size(); ++o) {
+        const ir::ValueId id = node.outputs[o];
+        if (id == ir::kNoValue) continue;
+        const int64_t off = plan.memory->offset[static_cast<size_t>(id)];
+        if (off == MemoryPlan::kNotPlanned) continue;
+        const ir::TypeInfo& t = g.value(id).type;
+        planned[o] = plan.arena->sub_buffer(off, t.dtype, *t.shape);
+      }
+    }
     if (plan.observer) plan.observer->before_node(k, node);
     const auto start = Clock::now();
     SF_ASSIGN_OR_RETURN(
         std::vector<Tensor> out,
         run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
-                      plan.fast ? (*plan.fast)[k].get() : nullptr, plan.threads));
+                      plan.fast ? (*plan.fast)[k].get() : nullptr, plan.threads,
+                      planned.empty() ? nullptr : &planned));
     if (plan.observer) {
       const double secs = std::chrono::duration<double>(Clock::now() - start).count();
       SF_TRY(plan.observer->after_node(k, node, out, secs));
@@ -181,6 +216,8 @@ Status Session::prepare() {
     if (k >= 0 && k != INT64_MAX && !(g.values[v].constant && g.values[v].producer < 0))
       free_after_[static_cast<size_t>(k)].push_back(static_cast<ir::ValueId>(v));
   }
+  memory_ = MemoryPlan{};
+  if (opts_.exec.memory_plan) memory_ = plan_memory(g, last_use);
   return Status::ok();
 }
 
@@ -223,7 +260,16 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* obser
   }
   for (size_t i = 0; i < declared.size(); ++i)
     if (!given[i]) return invalid_argument("input '" + declared[i].name + "' is missing");
-  ExecPlan plan{&kernels_, &fast_, &free_after_, opts_.exec.threads, observer};
+  Tensor arena;
+  if (memory_.arena_bytes > 0) {
+    if (memory_.arena_bytes > opts_.max_tensor_bytes)
+      return resource_limit("the activation arena needs " + std::to_string(memory_.arena_bytes) +
+                            " bytes, over the memory limit of " +
+                            std::to_string(opts_.max_tensor_bytes) + " bytes");
+    SF_ASSIGN_OR_RETURN(arena, Tensor::make_arena(memory_.arena_bytes));
+  }
+  ExecPlan plan{&kernels_, &fast_, &free_after_, opts_.exec.threads, observer,
+                memory_.arena_bytes > 0 ? &memory_ : nullptr, &arena};
   SF_TRY(execute(g, env, plan, opts_.max_tensor_bytes));
   NamedTensors out;
   for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, env[static_cast<size_t>(id)]);

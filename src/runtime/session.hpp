@@ -17,6 +17,7 @@
 #include "runtime/exec_options.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/kernel_registry.hpp"
+#include "runtime/memory_plan.hpp"
 #include "runtime/observer.hpp"
 
 namespace sf::rt {
@@ -55,6 +56,8 @@ class Session {
   // The kernel chosen for node k: a fast variant's name, or "ref".
   std::string kernel_name(size_t k) const;
   const ExecOptions& exec_options() const { return opts_.exec; }
+  // The activation arena (empty when memory planning is off).
+  const MemoryPlan& memory_plan() const { return memory_; }
 
  private:
   Status prepare();
@@ -65,6 +68,7 @@ class Session {
   std::vector<RunFn> kernels_;              // per node: the reference kernel
   std::vector<std::unique_ptr<PreparedKernel>> fast_;  // per node: the fast kernel, or null
   std::vector<std::vector<ir::ValueId>> free_after_;  // per node: values dead after it
+  MemoryPlan memory_;
 };
 
 // Runs one node on given tensors with the reference kernels (used by constant folding,

@@ -63,6 +63,11 @@ int inspect(const std::string& path, bool optimize, bool per_node) {
   }
   std::printf("total: %s FLOPs, %s bytes%s\n", human(total_flops).c_str(), human(total_bytes).c_str(),
               unknown ? " (some nodes have shapes known only at run time)" : "");
+  const rt::MemoryPlan& mp = (*s)->memory_plan();
+  std::printf("activation memory: peak %s in one arena (%d values; %s without reuse, lower bound %s)\n",
+              human(static_cast<double>(mp.arena_bytes)).c_str(), mp.planned_values,
+              human(static_cast<double>(mp.unshared_bytes)).c_str(),
+              human(static_cast<double>(mp.live_lower_bound)).c_str());
   return kExitOk;
 }
 
