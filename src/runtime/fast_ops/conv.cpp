@@ -277,7 +277,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) 
   const ir::TypeInfo* xt = ctx.input_type(0);
   if (!xt || xt->dtype != DType::kF32 || !xt->shape || xt->shape->size() != 4)
     return std::unique_ptr<PreparedKernel>();
-  const Shape* ws = ctx.static_input_shape(1);
+  const Tensor* w = ctx.constant(1);
+  const Shape* ws = w ? &w->shape() : ctx.static_input_shape(1);
   if (!ws || ws->size() != 4) return std::unique_ptr<PreparedKernel>();
   ConvFastSpec spec;
   spec.label = n.label();
@@ -286,7 +287,6 @@ Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) 
   spec.in_per_group = (*ws)[1];
   spec.kernel_h = (*ws)[2];
   spec.kernel_w = (*ws)[3];
-  const Tensor* w = ctx.constant(1);
   return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr);
 }
 

@@ -18,11 +18,16 @@ bool vector_act(Activation a) {
          a == Activation::kLeakyRelu;
 }
 
+// The zero-masked forms with a full mask: GCC 12's plain _mm512_max_ps/_mm512_min_ps trip
+// -Wmaybe-uninitialized on their undefined pass-through operand.
+constexpr __mmask16 kAll = 0xFFFF;
+
 inline __m512 activate(__m512 v, const ActivationSpec& act) {
   switch (act.kind) {
-    case Activation::kRelu: return _mm512_max_ps(v, _mm512_setzero_ps());
+    case Activation::kRelu: return _mm512_maskz_max_ps(kAll, v, _mm512_setzero_ps());
     case Activation::kClip:
-      return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(act.alpha)), _mm512_set1_ps(act.beta));
+      return _mm512_maskz_min_ps(kAll, _mm512_maskz_max_ps(kAll, v, _mm512_set1_ps(act.alpha)),
+                                 _mm512_set1_ps(act.beta));
     case Activation::kLeakyRelu: {
       const __mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
       return _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(act.alpha));
