@@ -287,10 +287,19 @@ Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) 
   spec.in_per_group = (*ws)[1];
   spec.kernel_h = (*ws)[2];
   spec.kernel_w = (*ws)[3];
+  // The portable BRGEMM variant is slower than the reference's im2col + auto-vectorised GEMM;
+  // the depthwise kernels have their own vector variants.
+  if (!conv_is_depthwise(spec) && cpu::brgemm_select().isa == Isa::kScalar)
+    return std::unique_ptr<PreparedKernel>();
   return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr);
 }
 
 }  // namespace
+
+bool conv_is_depthwise(const ConvFastSpec& spec) {
+  const int64_t group = spec.attrs.group;
+  return group > 1 && spec.in_per_group == 1 && spec.out_c == group;
+}
 
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,
                                                               const Tensor* weights) {
@@ -301,8 +310,7 @@ Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec
   for (int64_t p : spec.attrs.pads)
     if (p < 0) return std::unique_ptr<PreparedKernel>();
   if (weights && weights->dtype() != DType::kF32) return std::unique_ptr<PreparedKernel>();
-  const bool depthwise = group > 1 && spec.in_per_group == 1 && spec.out_c == group;
-  auto k = std::make_unique<ConvFastKernel>(spec, depthwise);
+  auto k = std::make_unique<ConvFastKernel>(spec, conv_is_depthwise(spec));
   if (weights) k->pack(*weights);
   return std::unique_ptr<PreparedKernel>(std::move(k));
 }

@@ -3,6 +3,7 @@
 // under each ISA cap the CPU allows, and bit-identical across 1, 2 and 3 threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "core/cpu_features.hpp"
 #include "ir/op_schema.hpp"
+#include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
 #include "runtime/fast_ops/conv.hpp"
 #include "runtime/session.hpp"
@@ -29,6 +31,26 @@ Tensor random_tensor(const Shape& s, uint32_t seed) {
     t.data<float>()[i] = static_cast<float>(state >> 8) / 8388608.0f - 1.0f;
   }
   return t;
+}
+
+// A rank-4 tensor with its dims permuted (y dim i = x dim perm[i]).
+Tensor transpose4(const Tensor& x, const std::vector<int64_t>& perm) {
+  const Shape& xs = x.shape();
+  Shape ys(4);
+  for (size_t i = 0; i < 4; ++i) ys[i] = xs[static_cast<size_t>(perm[i])];
+  Tensor y = Tensor::make(DType::kF32, ys).value();
+  int64_t xstride[4] = {xs[1] * xs[2] * xs[3], xs[2] * xs[3], xs[3], 1};
+  int64_t idx = 0;
+  for (int64_t a = 0; a < ys[0]; ++a)
+    for (int64_t b = 0; b < ys[1]; ++b)
+      for (int64_t c = 0; c < ys[2]; ++c)
+        for (int64_t d = 0; d < ys[3]; ++d) {
+          const int64_t at[4] = {a, b, c, d};
+          int64_t off = 0;
+          for (size_t i = 0; i < 4; ++i) off += at[i] * xstride[perm[i]];
+          y.data<float>()[idx++] = x.data<float>()[off];
+        }
+  return y;
 }
 
 ir::Attribute ints(std::vector<int64_t> v) {
@@ -148,7 +170,10 @@ TEST(ConvFast, ConvMatchesReferenceUnderEveryIsaAndThreadCount) {
       const std::string what = k.what + " isa " + isa_name(static_cast<Isa>(level));
       std::string kernel;
       const Tensor t1 = run_session(k, x, true, 1, &kernel);
-      EXPECT_NE(kernel, "ref") << what;
+      // Non-depthwise layers stay on the reference when only the scalar BRGEMM is allowed.
+      const bool depthwise = k.group == k.c && k.group == k.m;
+      const bool fast = depthwise || cpu::brgemm_select().isa != Isa::kScalar;
+      EXPECT_EQ(kernel != "ref", fast) << what << " ran " << kernel;
       expect_close(t1, want, 1e-4, what);
       for (int threads : {2, 3})
         EXPECT_TRUE(bit_equal(run_session(k, x, true, threads), t1)) << what << " threads " << threads;
@@ -226,35 +251,105 @@ TEST(ConvFast, ChannelsLastEpilogueMatchesNaiveLoop) {
       spec.in_per_group = c.c / c.group;
       spec.kernel_h = spec.kernel_w = c.k;
       spec.act = act;
-      spec.channels_last = true;
-      for (int level : isa_levels()) {
-        set_max_isa_for_testing(level);
-        const std::string what = std::string("c") + std::to_string(c.c) + " m" +
-                                 std::to_string(c.m) + " group " + std::to_string(c.group) + " " +
-                                 activation_name(act.kind) + " isa " + std::to_string(level);
-        Tensor first;
-        for (int threads : {1, 2, 3})
-          for (bool packed : {true, false}) {
-            auto k = rt::make_conv_fast_kernel(spec, packed ? &w : nullptr);
-            ASSERT_TRUE(k.is_ok() && *k) << what;
-            rt::KernelContext ctx(node, {&x, &w, &b, &r}, no_types, MemoryLimit::kDefaultBytes);
-            ctx.threads = threads;
-            const Status st = (*k)->run(ctx);
-            ASSERT_TRUE(st.is_ok()) << what << ": " << st.to_string();
-            const Tensor& y = ctx.output(0);
-            ASSERT_EQ(y.shape(), (Shape{n, oh, ow, c.m})) << what;
-            if (first.empty()) {
-              first = y;
-              for (size_t i = 0; i < want.size(); ++i)
-                ASSERT_NEAR(y.data<float>()[i], want[i], 1e-4 * (1 + std::fabs(want[i])))
-                    << what << " element " << i;
-            } else {
-              EXPECT_TRUE(bit_equal(y, first)) << what << " threads " << threads;
+      for (int level : isa_levels())
+        for (bool cl : {true, false}) {
+          set_max_isa_for_testing(level);
+          spec.channels_last = cl;
+          const Tensor xin = cl ? x : transpose4(x, {0, 3, 1, 2});
+          const Tensor rin = cl ? r : transpose4(r, {0, 3, 1, 2});
+          const std::string what = std::string("c") + std::to_string(c.c) + " m" +
+                                   std::to_string(c.m) + " group " + std::to_string(c.group) +
+                                   " " + activation_name(act.kind) + " isa " +
+                                   std::to_string(level) + (cl ? " nhwc" : " nchw");
+          Tensor first;
+          for (int threads : {1, 2, 3})
+            for (bool packed : {true, false}) {
+              auto k = rt::make_conv_fast_kernel(spec, packed ? &w : nullptr);
+              ASSERT_TRUE(k.is_ok() && *k) << what;
+              rt::KernelContext ctx(node, {&xin, &w, &b, &rin}, no_types,
+                                    MemoryLimit::kDefaultBytes);
+              ctx.threads = threads;
+              const Status st = (*k)->run(ctx);
+              ASSERT_TRUE(st.is_ok()) << what << ": " << st.to_string();
+              const Tensor y = cl ? ctx.output(0) : transpose4(ctx.output(0), {0, 2, 3, 1});
+              ASSERT_EQ(y.shape(), (Shape{n, oh, ow, c.m})) << what;
+              if (first.empty()) {
+                first = y;
+                for (size_t i = 0; i < want.size(); ++i)
+                  ASSERT_NEAR(y.data<float>()[i], want[i], 1e-4 * (1 + std::fabs(want[i])))
+                      << what << " element " << i;
+              } else {
+                EXPECT_TRUE(bit_equal(y, first)) << what << " threads " << threads;
+              }
             }
-          }
-      }
+        }
       set_max_isa_for_testing(-1);
     }
+}
+
+// Every BRGEMM variant in gemm/kernels.inc through the NHWC tiles directly (single thread).
+TEST(ConvFast, EveryBrgemmVariantThroughNhwcTilesMatchesNaiveLoop) {
+  struct Case {
+    int64_t c, m, k, stride, pad, group, h, w;
+  };
+  const Case cases[] = {{20, 70, 3, 2, 1, 2, 9, 8}, {530, 33, 1, 1, 0, 1, 3, 4},
+                        {6, 40, 5, 1, 2, 1, 7, 6}, {8, 24, 1, 2, 0, 1, 7, 7}};
+  const ActivationSpec relu{Activation::kRelu, 0, 0};
+  for (const Case& c : cases) {
+    cpu::ConvNhwcShape s;
+    s.in_h = c.h;
+    s.in_w = c.w;
+    s.in_c = c.c;
+    s.out_c = c.m;
+    s.kernel_h = s.kernel_w = c.k;
+    s.stride_h = s.stride_w = c.stride;
+    s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = c.pad;
+    s.group = c.group;
+    s.out_h = (c.h + 2 * c.pad - c.k) / c.stride + 1;
+    s.out_w = (c.w + 2 * c.pad - c.k) / c.stride + 1;
+    const Tensor x = random_tensor({1, c.h, c.w, c.c}, 31);
+    const Tensor w = random_tensor({c.m, c.c / c.group, c.k, c.k}, 32);
+    const Tensor b = random_tensor({c.m}, 33);
+    const std::vector<double> want =
+        naive_nhwc(x, w, b, nullptr, c.group, c.stride, c.pad, relu, s.out_h, s.out_w);
+    std::vector<float> xp(static_cast<size_t>(s.padded_h() * s.padded_w() * c.c));
+    for (int64_t r = 0; r < s.padded_h(); ++r) cpu::conv_nhwc_pad_row(s, x.data<float>(), xp.data(), 0, r);
+    std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
+    cpu::conv_nhwc_tap_offsets(s, offsets.data());
+    for (const cpu::BrgemmKernel& k : cpu::brgemm_kernels()) {
+      if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
+      std::vector<float> packed(static_cast<size_t>(cpu::conv_nhwc_packed_floats(s, k.nr)));
+      cpu::conv_nhwc_pack_weights(s, k.nr, w.data<float>(), packed.data());
+      std::vector<float> y(want.size(), -5.0f);
+      cpu::ConvNhwcOperands op;
+      op.x = xp.data();
+      op.packed_w = packed.data();
+      op.tap_offsets = offsets.data();
+      op.bias = b.data<float>();
+      op.y = y.data();
+      op.act = relu;
+      const int64_t mg = s.out_per_group();
+      const bool flat = s.pointwise();
+      const int64_t rows = flat ? 1 : s.out_h, pixels = flat ? s.out_h * s.out_w : s.out_w;
+      // Pixel runs of 5 and channel blocks of one panel exercise tile edges.
+      for (int64_t oh = 0; oh < rows; ++oh)
+        for (int64_t p0 = 0; p0 < pixels; p0 += 5)
+          for (int64_t g = 0; g < c.group; ++g)
+            for (int64_t n0 = 0; n0 < mg; n0 += k.nr) {
+              cpu::ConvNhwcTile t;
+              t.oh = oh;
+              t.ow0 = p0;
+              t.ow_len = std::min<int64_t>(5, pixels - p0);
+              t.group = g;
+              t.n0 = n0;
+              t.n_len = std::min<int64_t>(k.nr, mg - n0);
+              cpu::conv_nhwc_tile(s, k, op, t);
+            }
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_NEAR(y[i], want[i], 1e-4 * (1 + std::fabs(want[i])))
+            << k.name << " c" << c.c << " m" << c.m << " k" << c.k << " element " << i;
+    }
+  }
 }
 
 TEST(ConvFast, EveryDepthwiseVariantMatchesNaiveLoop) {
