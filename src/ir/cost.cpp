@@ -1,5 +1,7 @@
 #include "ir/cost.hpp"
 
+#include "ir/ops/fused.hpp"
+
 namespace sf::ir {
 
 namespace {
@@ -15,6 +17,18 @@ double numel(const Shape& s) {
   double n = 1;
   for (int64_t d : s) n *= static_cast<double>(d);
   return n;
+}
+
+// Element-wise operations a fused epilogue adds per output: bias (input 2), residual (input 3),
+// activation.
+double epilogue_ops(const Node& n) {
+  double ops = 0;
+  if (n.has_input(2)) ops += 1;
+  if (n.has_input(3)) ops += 1;
+  const ActivationSpec act = n.op == OpKind::kFusedConv ? n.attrs_as<FusedConvAttrs>().act
+                                                        : n.attrs_as<FusedMatMulAttrs>().act;
+  if (act.kind != Activation::kNone) ops += 1;
+  return ops;
 }
 
 }  // namespace
@@ -58,6 +72,32 @@ NodeCost node_cost(const Graph& g, const Node& n) {
       // per output element: (Cin/group) * prod(kernel) multiply-adds = numel(W) / Cout.
       c.flops = ws && !ws->empty() ? 2.0 * out_elems * numel(*ws) / static_cast<double>((*ws)[0])
                                    : out_elems;
+      break;
+    }
+    case OpKind::kFusedConv: {
+      // The convolution's multiply-adds plus one operation per output for each of bias,
+      // residual and activation present.
+      c.flops = w && !w->empty() ? 2.0 * out_elems * numel(*w) / static_cast<double>((*w)[0])
+                                 : out_elems;
+      c.flops += out_elems * epilogue_ops(n);
+      break;
+    }
+    case OpKind::kFusedMatMul:
+      // A is never transposed: K is its last dim.
+      c.flops = (x && !x->empty()) ? 2.0 * out_elems * static_cast<double>(x->back()) : out_elems;
+      c.flops += out_elems * epilogue_ops(n);
+      break;
+    case OpKind::kAttention: {
+      // Q [B, H, Lq, D], V [B, H, Lk, Dv], Y [B, H, Lq, Dv]: Q K^T and P V multiply-adds, plus
+      // scale, mask and softmax (max, exp, sum, divide) per score.
+      const Shape* v = n.inputs.size() > 2 ? static_shape(g, n.inputs[2]) : nullptr;
+      if (x && v && x->size() == 4 && v->size() == 4) {
+        const double scores = numel(*x) / static_cast<double>((*x)[3]) * static_cast<double>((*v)[2]);
+        c.flops = 2.0 * scores * static_cast<double>((*x)[3]) + 2.0 * out_elems * static_cast<double>((*v)[2]) +
+                  6.0 * scores;
+      } else {
+        c.flops = out_elems;
+      }
       break;
     }
     case OpKind::kConvTranspose:

@@ -20,6 +20,13 @@ inline constexpr int kOpCount = 0
 #undef SF_OP
     ;
 
+// The internal ops (ops.def's last section): made by passes, never read from a model file.
+inline constexpr OpKind kFirstInternalOp = OpKind::kFusedConv;
+inline constexpr const char* kInternalDomain = "steadfast";
+constexpr bool op_is_internal(OpKind op) {
+  return static_cast<uint16_t>(op) >= static_cast<uint16_t>(kFirstInternalOp);
+}
+
 const char* op_name(OpKind op);
 const char* op_family(OpKind op);
 std::optional<OpKind> op_from_name(std::string_view onnx_name);

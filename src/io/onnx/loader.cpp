@@ -265,6 +265,9 @@ Status declare_node(Graph& g, const onnx::NodeProto& np, size_t index, Ctx& ctx)
   if (!op)
     return unsupported(where + ": operator " + np.op_type() + " (opset " +
                        std::to_string(n.opset) + ") is not supported");
+  if (ir::op_is_internal(*op))
+    return unsupported(where + ": operator " + np.op_type() + " is internal to steadfast (made by " +
+                       "its fusion passes) and cannot appear in a model file");
   n.op = *op;
   const auto node_index = static_cast<int32_t>(g.nodes.size());
   for (const std::string& out : np.output()) {

@@ -12,6 +12,7 @@ void register_recurrent_schemas();
 void register_detection_schemas();
 void register_control_schemas();
 void register_signal_schemas();
+void register_fused_schemas();
 void register_layout_schemas();
 
 inline void register_all_schemas() {
@@ -24,6 +25,7 @@ inline void register_all_schemas() {
   register_detection_schemas();
   register_control_schemas();
   register_signal_schemas();
+  register_fused_schemas();
   register_layout_schemas();
 }
 

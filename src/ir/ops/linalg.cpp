@@ -138,9 +138,10 @@ Status parse_ints_in_range(const AttrReader& r, const std::string& name, int64_t
   return Status::ok();
 }
 
-Status parse_conv_common(Node& node, bool transpose) {
+}  // namespace
+
+Status parse_conv_attrs(const Node& node, bool transpose, ConvAttrs* a) {
   AttrReader r(node);
-  auto a = std::make_shared<ConvAttrs>();
   SF_ASSIGN_OR_RETURN(std::string ap, r.get_string("auto_pad", "NOTSET"));
   if (ap == "NOTSET" || ap.empty()) a->auto_pad = AutoPad::kNotSet;
   else if (ap == "SAME_UPPER") a->auto_pad = AutoPad::kSameUpper;
@@ -160,6 +161,14 @@ Status parse_conv_common(Node& node, bool transpose) {
     SF_TRY(parse_ints_in_range(r, "output_padding", 0, a->output_padding));
     SF_TRY(parse_ints_in_range(r, "output_shape", 0, a->output_shape));
   }
+  return Status::ok();
+}
+
+namespace {
+
+Status parse_conv_common(Node& node, bool transpose) {
+  auto a = std::make_shared<ConvAttrs>();
+  SF_TRY(parse_conv_attrs(node, transpose, a.get()));
   node.attrs = std::move(a);
   return Status::ok();
 }

@@ -61,6 +61,10 @@ struct ConvAttrs : OpAttrs {
   std::vector<int64_t> output_shape;
 };
 
+// Fills `a` from the node's raw Conv attributes (auto_pad, kernel_shape, strides, dilations,
+// pads, group; output_padding and output_shape when `transpose`). Shared with FusedConv.
+Status parse_conv_attrs(const Node& node, bool transpose, ConvAttrs* a);
+
 // QuantizeLinear / DequantizeLinear.
 struct QuantAttrs : OpAttrs {
   int64_t axis = 1;

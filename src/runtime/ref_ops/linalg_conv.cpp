@@ -82,6 +82,8 @@ Status conv_forward(KernelContext& ctx, const U* x, const Shape& xs, const U* w,
   return Status::ok();
 }
 
+template Status conv_forward<float>(KernelContext&, const float*, const Shape&, const float*,
+                                    const Shape&, const float*, float*);
 template Status conv_forward<uint32_t>(KernelContext&, const uint32_t*, const Shape&,
                                        const uint32_t*, const Shape&, const uint32_t*, uint32_t*);
 
