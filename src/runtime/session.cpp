@@ -191,6 +191,11 @@ Status Session::prepare() {
     SF_TRY(ir::remove_dead_nodes(g, stats_));
     SF_TRY(ir::verify(g));
     SF_TRY(ir::infer_graph(g));
+    // Channels-last regions need FusedConv nodes, so this runs after the fusion passes.
+    if (opts_.exec.layout) {
+      SF_TRY(ir::layout_nhwc(g, stats_));
+      SF_TRY(ir::verify(g));
+    }
   }
   kernels_.clear();
   fast_.clear();

@@ -18,6 +18,8 @@ struct PassStats {
   int folded = 0;
   int identities_removed = 0;
   int dead_removed = 0;
+  int layout_nodes = 0;       // nodes rewritten to channels-last by layout_nhwc
+  int layout_transposes = 0;  // Transposes layout_nhwc inserted
 };
 
 // Replaces nodes whose inputs are all constant by their results (skipping results larger than
@@ -27,6 +29,16 @@ Status fold_constants(Graph& g, const ConstEvalFn& eval, int64_t max_folded_byte
 Status remove_identities(Graph& g, PassStats& stats);
 // Removes nodes none of whose outputs reach a graph output, then unused values.
 Status remove_dead_nodes(Graph& g, PassStats& stats);
+// Channels-last layout: finds regions of 4-D fp32 FusedConv nodes (channels_last = 0) and the
+// layout-agnostic ops between them (unary activations, Clip with constant bounds, Add/Sub/Mul of
+// two region values of equal static shape, MaxPool/AveragePool with 2-D windows and
+// GlobalAveragePool, which become MaxPoolNhwc/AveragePoolNhwc/GlobalAveragePoolNhwc), grown
+// forward from the convolutions. A region is rewritten when it holds two convolutions, or a
+// convolution and a pool (otherwise the transposes would cost what they save): its FusedConvs
+// get channels_last = 1 (X, R and Y NHWC), one Transpose (perm 0,2,3,1) is inserted per NCHW
+// value that enters it (activations and FusedConv residuals), and one Transpose (0,3,1,2) per
+// region value read outside it or a graph output, which keeps its name. Shapes are re-inferred.
+Status layout_nhwc(Graph& g, PassStats& stats);
 // Structural checks: defined inputs, producers consistent, no cycles (nodes sorted), unique names.
 Status verify(const Graph& g);
 

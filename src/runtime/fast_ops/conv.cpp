@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ir/ops/fused.hpp"
 #include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
 #include "runtime/fast_ops/families.hpp"
@@ -272,7 +273,10 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   return Status::ok();
 }
 
-Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {
+// Conv and FusedConv share everything but the activation and the layout flag.
+Result<std::unique_ptr<PreparedKernel>> prepare_conv_like(const PrepareContext& ctx,
+                                                          const ActivationSpec& act,
+                                                          bool channels_last) {
   const ir::Node& n = ctx.node;
   const ir::TypeInfo* xt = ctx.input_type(0);
   if (!xt || xt->dtype != DType::kF32 || !xt->shape || xt->shape->size() != 4)
@@ -287,11 +291,22 @@ Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) 
   spec.in_per_group = (*ws)[1];
   spec.kernel_h = (*ws)[2];
   spec.kernel_w = (*ws)[3];
+  spec.act = act;
+  spec.channels_last = channels_last;
   // The portable BRGEMM variant is slower than the reference's im2col + auto-vectorised GEMM;
   // the depthwise kernels have their own vector variants.
   if (!conv_is_depthwise(spec) && cpu::brgemm_select().isa == Isa::kScalar)
     return std::unique_ptr<PreparedKernel>();
   return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr);
+}
+
+Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {
+  return prepare_conv_like(ctx, ActivationSpec{}, false);
+}
+
+Result<std::unique_ptr<PreparedKernel>> prepare_fused_conv(const PrepareContext& ctx) {
+  const auto& a = ctx.node.attrs_as<ir::FusedConvAttrs>();
+  return prepare_conv_like(ctx, a.act, a.channels_last);
 }
 
 }  // namespace
@@ -315,6 +330,9 @@ Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec
   return std::unique_ptr<PreparedKernel>(std::move(k));
 }
 
-void register_conv_fast_kernels() { register_fast_kernel(ir::OpKind::kConv, prepare_conv); }
+void register_conv_fast_kernels() {
+  register_fast_kernel(ir::OpKind::kConv, prepare_conv);
+  register_fast_kernel(ir::OpKind::kFusedConv, prepare_fused_conv);
+}
 
 }  // namespace sf::rt

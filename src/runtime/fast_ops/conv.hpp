@@ -31,7 +31,7 @@ Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec
 // Depthwise: group == C == M (one filter per channel); runs on the depthwise kernels.
 bool conv_is_depthwise(const ConvFastSpec& spec);
 
-// Registers the Conv PrepareFn (2-D, fp32). It declines (reference runs) non-depthwise layers
+// Registers the Conv and FusedConv PrepareFns (2-D, fp32). They decline (reference runs) non-depthwise layers
 // when the only BRGEMM variant max_isa() allows is the scalar one, which is slower than the
 // reference; make_conv_fast_kernel itself builds any variant (tests use it).
 void register_conv_fast_kernels();
