@@ -191,8 +191,9 @@ Status Session::prepare() {
     SF_TRY(ir::remove_dead_nodes(g, stats_));
     SF_TRY(ir::verify(g));
     SF_TRY(ir::infer_graph(g));
-    // Channels-last regions need FusedConv nodes, so this runs after the fusion passes.
-    if (opts_.exec.layout) {
+    // After the fusion passes (regions are built from their FusedConvs). Only with fast
+    // kernels: the reference FusedConv runs channels-last through transposes.
+    if (opts_.exec.layout && opts_.exec.fast_kernels) {
       SF_TRY(ir::layout_nhwc(g, stats_));
       SF_TRY(ir::verify(g));
     }

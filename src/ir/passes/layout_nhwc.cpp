@@ -19,6 +19,7 @@ namespace {
 const std::vector<int64_t> kToNhwc = {0, 2, 3, 1};
 const std::vector<int64_t> kToNchw = {0, 3, 1, 2};
 constexpr int kTransposeOpset = 13;
+constexpr int kInternalOpset = 1;  // as the fusion passes build internal ops
 
 bool is_rank4_f32(const Graph& g, ValueId id) {
   if (id == kNoValue) return false;
@@ -49,16 +50,19 @@ bool is_unary_agnostic(OpKind op) {
   }
 }
 
-// The anchor of a region: a 4-D fp32 FusedConv still in NCHW.
+// The anchor of a region: a 4-D fp32 FusedConv still in NCHW, or a plain Conv (rewritten into
+// a channels-last FusedConv without activation, so regions form before the fusion passes ran).
 bool is_anchor(const Graph& g, const Node& n) {
-  return n.op == OpKind::kFusedConv && !n.attrs_as<FusedConvAttrs>().channels_last &&
-         is_rank4_f32(g, n.inputs[0]) && n.outputs.size() == 1;
+  const bool conv = n.op == OpKind::kConv ||
+                    (n.op == OpKind::kFusedConv && !n.attrs_as<FusedConvAttrs>().channels_last);
+  return conv && n.outputs.size() == 1 && n.has_input(0) && is_rank4_f32(g, n.inputs[0]);
 }
 
 // The inputs of a region node that carry activations (the ones that change layout).
 std::vector<size_t> data_inputs(const Node& n) {
   switch (n.op) {
     case OpKind::kFusedConv: return n.has_input(3) ? std::vector<size_t>{0, 3} : std::vector<size_t>{0};
+    case OpKind::kConv: return {0};
     case OpKind::kAdd:
     case OpKind::kSub:
     case OpKind::kMul: return {0, 1};
@@ -133,6 +137,11 @@ Result<Node> make_transpose(const std::string& name, ValueId in, ValueId out,
 // for a loaded node).
 Status to_channels_last(Node& n) {
   switch (n.op) {
+    case OpKind::kConv:
+      n.op = OpKind::kFusedConv;
+      n.opset = kInternalOpset;
+      n.raw_attrs["channels_last"] = int_attr(1);
+      break;
     case OpKind::kFusedConv: n.raw_attrs["channels_last"] = int_attr(1); break;
     case OpKind::kMaxPool: n.op = OpKind::kMaxPoolNhwc; break;
     case OpKind::kAveragePool: n.op = OpKind::kAveragePoolNhwc; break;
@@ -169,7 +178,7 @@ Status layout_nhwc(Graph& g, PassStats& stats) {
     if (!in_region[i]) continue;
     auto& c = counts[find_root(parent, static_cast<int>(i))];
     const OpKind op = g.nodes[i].op;
-    if (op == OpKind::kFusedConv) ++c.first;
+    if (op == OpKind::kFusedConv || op == OpKind::kConv) ++c.first;
     if (op == OpKind::kMaxPool || op == OpKind::kAveragePool || op == OpKind::kGlobalAveragePool)
       ++c.second;
   }

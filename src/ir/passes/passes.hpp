@@ -29,7 +29,8 @@ Status fold_constants(Graph& g, const ConstEvalFn& eval, int64_t max_folded_byte
 Status remove_identities(Graph& g, PassStats& stats);
 // Removes nodes none of whose outputs reach a graph output, then unused values.
 Status remove_dead_nodes(Graph& g, PassStats& stats);
-// Channels-last layout: finds regions of 4-D fp32 FusedConv nodes (channels_last = 0) and the
+// Channels-last layout: finds regions of 4-D fp32 FusedConv nodes (channels_last = 0) or Conv
+// nodes (which become channels-last FusedConvs without activation) and the
 // layout-agnostic ops between them (unary activations, Clip with constant bounds, Add/Sub/Mul of
 // two region values of equal static shape, MaxPool/AveragePool with 2-D windows and
 // GlobalAveragePool, which become MaxPoolNhwc/AveragePoolNhwc/GlobalAveragePoolNhwc), grown

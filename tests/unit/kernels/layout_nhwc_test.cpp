@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/activation.hpp"
+#include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
 #include "ir/ops/fused.hpp"
 #include "runtime/session.hpp"
@@ -110,7 +111,7 @@ class Builder {
   std::unique_ptr<Graph> g_;
 };
 
-// x -> conv(relu) -> MaxPool -> conv(1x1) -> Add(pool) -> Relu (graph output) -> depthwise conv
+// x -> conv(relu) -> MaxPool -> Conv(1x1) -> Add(pool) -> Relu (graph output) -> depthwise conv
 // (clip, residual = relu) -> GlobalAveragePool (output); relu -> conv(R = graph input e) (output).
 std::unique_ptr<Graph> chain() {
   Builder b;
@@ -123,8 +124,11 @@ std::unique_ptr<Graph> chain() {
   pool["strides"] = ints({2, 2});
   pool["pads"] = ints({1, 1, 1, 1});
   const ValueId p = b.node(OpKind::kMaxPool, {c1}, "p", pool);
-  const ValueId c2 = b.conv({p, b.constant("w2", {8, 8, 1, 1}, 3), b.constant("b2", {8}, 4)},
-                            "c2", 1, 0, "none");
+  // A plain Conv: the pass makes it a channels-last FusedConv.
+  ir::AttrMap conv;
+  conv["kernel_shape"] = ints({1, 1});
+  const ValueId c2 = b.node(OpKind::kConv, {p, b.constant("w2", {8, 8, 1, 1}, 3), b.constant("b2", {8}, 4)},
+                            "c2", conv);
   const ValueId a = b.node(OpKind::kAdd, {c2, p}, "a");
   const ValueId r = b.node(OpKind::kRelu, {a}, "r");
   const ValueId c3 = b.conv({r, b.constant("w3", {8, 1, 3, 3}, 5), b.constant("b3", {8}, 6), r},
@@ -157,26 +161,44 @@ int count(const Graph& g, OpKind op) {
   return n;
 }
 
+void expect_same(const rt::NamedTensors& got, const rt::NamedTensors& want, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].first, want[i].first) << what;
+    const Tensor& a = got[i].second;
+    const Tensor& b = want[i].second;
+    ASSERT_EQ(a.shape(), b.shape()) << what << " " << want[i].first;
+    for (int64_t k = 0; k < b.numel(); ++k)
+      ASSERT_NEAR(a.data<float>()[k], b.data<float>()[k], 1e-4 * (1 + std::fabs(b.data<float>()[k])))
+          << what << " " << want[i].first << " element " << k;
+  }
+}
+
 TEST(LayoutNhwc, ConvChainComputesTheSameAsWithoutThePass) {
   const rt::NamedTensors want = run(chain(), false, false);
+  // The rewritten graph on the reference kernels (FusedConv channels-last, Nhwc pools).
+  auto rewritten = chain();
+  ASSERT_TRUE(ir::infer_graph(*rewritten).is_ok());
+  ir::PassStats stats;
+  ASSERT_TRUE(ir::layout_nhwc(*rewritten, stats).is_ok());
+  rt::SessionOptions plain;
+  plain.optimize = false;
+  plain.exec.fast_kernels = false;
+  auto ref = rt::Session::from_graph(std::move(rewritten), plain);
+  ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
+  auto ref_out = (*ref)->run({{"x", random_tensor({1, 6, 9, 9}, 11)},
+                              {"e", random_tensor({1, 8, 5, 5}, 12)}});
+  ASSERT_TRUE(ref_out.is_ok()) << ref_out.status().to_string();
+  expect_same(*ref_out, want, "reference kernels");
+  // The session's own pass run, on the fast kernels.
   std::unique_ptr<rt::Session> s;
-  for (bool fast : {false, true}) {
-    const rt::NamedTensors got = run(chain(), true, fast, &s);
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < want.size(); ++i) {
-      EXPECT_EQ(got[i].first, want[i].first);
-      const Tensor& a = got[i].second;
-      const Tensor& b = want[i].second;
-      ASSERT_EQ(a.shape(), b.shape()) << want[i].first;
-      for (int64_t k = 0; k < b.numel(); ++k)
-        ASSERT_NEAR(a.data<float>()[k], b.data<float>()[k], 1e-4 * (1 + std::fabs(b.data<float>()[k])))
-            << want[i].first << " element " << k << (fast ? " fast" : " reference");
-    }
-  }
+  expect_same(run(chain(), true, true, &s), want, "fast kernels");
   // Enter: x and e; leave: g, r, c4 (graph outputs, which keep their names and NCHW shapes).
   const Graph& g = s->graph();
   EXPECT_EQ(count(g, OpKind::kTranspose), 5);
   EXPECT_EQ(count(g, OpKind::kMaxPool), 0);
+  EXPECT_EQ(count(g, OpKind::kConv), 0);
+  EXPECT_EQ(count(g, OpKind::kFusedConv), 4);
   EXPECT_EQ(count(g, OpKind::kMaxPoolNhwc), 1);
   EXPECT_EQ(count(g, OpKind::kGlobalAveragePoolNhwc), 1);
   EXPECT_EQ(s->pass_stats().layout_nodes, 8);
