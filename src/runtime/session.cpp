@@ -191,6 +191,10 @@ Status Session::prepare() {
     SF_TRY(ir::remove_dead_nodes(g, stats_));
     SF_TRY(ir::verify(g));
     SF_TRY(ir::infer_graph(g));
+    if (opts_.exec.fuse) {
+      SF_TRY(ir::fuse_for_cpu(g, ir::FuseOptions{}, stats_));
+      SF_TRY(ir::infer_graph(g));
+    }
     // After the fusion passes (regions are built from their FusedConvs). Only with fast
     // kernels: the reference FusedConv runs channels-last through transposes.
     if (opts_.exec.layout && opts_.exec.fast_kernels) {

@@ -23,9 +23,10 @@ std::string human(double v) {
   return buf;
 }
 
-int inspect(const std::string& path, bool optimize, bool per_node) {
+int inspect(const std::string& path, bool optimize, bool fuse, bool per_node) {
   rt::SessionOptions so;
   so.optimize = optimize;
+  so.exec.fuse = fuse;
   auto s = rt::Session::load(path, so);
   if (!s) return report(s.status());
   const ir::Graph& g = (*s)->graph();
@@ -43,6 +44,13 @@ int inspect(const std::string& path, bool optimize, bool per_node) {
     const auto& ps = (*s)->pass_stats();
     std::printf(" (after folding %d, removing %d identities and %d dead nodes)", ps.folded,
                 ps.identities_removed, ps.dead_removed);
+    if (fuse)
+      std::printf("\nfusion: %d BatchNorms folded; %d FusedConv, %d FusedMatMul (%d biases, "
+                  "%d residuals, %d activations absorbed); %d LayerNorms, %d Gelus, "
+                  "%d attentions recognised",
+                  ps.bn_folded, ps.convs_fused, ps.matmuls_fused, ps.biases_fused,
+                  ps.residuals_fused, ps.activations_fused, ps.layernorms, ps.gelus,
+                  ps.attentions);
   }
   std::printf("\nop histogram:\n");
   for (const auto& [op, count] : hist) std::printf("  %-28s %d\n", op.c_str(), count);
@@ -77,11 +85,13 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   auto raw = std::make_shared<bool>(false);
   auto summary = std::make_shared<bool>(false);
+  auto no_fuse = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("inspect", "Describe a model: I/O, ops, parameters, FLOPs and bytes per node");
   cmd->add_option("model", *path, "ONNX model file")->required();
   cmd->add_flag("--no-optimize", *raw, "Show the graph as loaded, before folding and simplification");
+  cmd->add_flag("--no-fuse", *no_fuse, "Skip the fusion passes (show the simplified graph unfused)");
   cmd->add_flag("--summary", *summary, "Omit the per-node table");
-  cmd->callback([=, &exit_code] { exit_code = inspect(*path, !*raw, !*summary); });
+  cmd->callback([=, &exit_code] { exit_code = inspect(*path, !*raw, !*no_fuse, !*summary); });
 }
 
 }  // namespace sf::cli

@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   sf::cli::add_run_command(app, exit_code);
   sf::cli::add_inspect_command(app, exit_code);
   sf::cli::add_conformance_command(app, exit_code);
+  sf::cli::add_machine_command(app, exit_code);
+  sf::cli::add_profile_command(app, exit_code);
+  sf::cli::add_bench_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -149,9 +149,8 @@ Status infer_fused_matmul(InferContext& ctx) {
   if (b_vec) bs.push_back(1);
   const int64_t k_a = as.back(), k_b = bs[bs.size() - 2];
   if (!dims_agree(k_a, k_b))
-    return ctx.error("inner dims differ: " + shape_str(ctx.shape(0)) + " x op(B) " +
-                     shape_str(bs) + " (" + std::to_string(k_a) + " vs " + std::to_string(k_b) +
-                     ")");
+    return ctx.error("inner dims differ: " + shape_str(ctx.shape(0)) + " x op(B) " + shape_str(bs) +
+                     " (" + std::to_string(k_a) + " vs " + std::to_string(k_b) + ")");
   auto batch = broadcast_shapes(Shape(as.begin(), as.end() - 2), Shape(bs.begin(), bs.end() - 2));
   if (!batch) return ctx.error("batch dims do not broadcast: " + batch.status().message());
   Shape out = *batch;
@@ -187,8 +186,7 @@ Status infer_attention(InferContext& ctx) {
   for (size_t d = 0; d < 2; ++d)
     if (!dims_agree(q[d], k[d]) || !dims_agree(q[d], v[d]))
       return ctx.error("batch and head dims differ: " + shapes);
-  if (!dims_agree(q[3], k_depth))
-    return ctx.error("Q and K head sizes differ: " + shapes);
+  if (!dims_agree(q[3], k_depth)) return ctx.error("Q and K head sizes differ: " + shapes);
   if (!dims_agree(k_len, v[2])) return ctx.error("K and V lengths differ: " + shapes);
   if (a.causal && known(q[2]) && known(k_len) && k_len < q[2])
     return ctx.error("causal attention needs at least as many keys as queries: " + shapes);
@@ -212,8 +210,10 @@ Status infer_attention(InferContext& ctx) {
 
 void register_fused_schemas() {
   // Internal ops are versioned with steadfast itself: any opset (the passes give them 1).
-  register_schema(OpKind::kFusedConv, {2, 4, 1, 1, 1, kMaxOpset, parse_fused_conv, infer_fused_conv});
-  register_schema(OpKind::kFusedMatMul, {2, 4, 1, 1, 1, kMaxOpset, parse_fused_matmul, infer_fused_matmul});
+  register_schema(OpKind::kFusedConv,
+                  {2, 4, 1, 1, 1, kMaxOpset, parse_fused_conv, infer_fused_conv});
+  register_schema(OpKind::kFusedMatMul,
+                  {2, 4, 1, 1, 1, kMaxOpset, parse_fused_matmul, infer_fused_matmul});
   register_schema(OpKind::kAttention, {3, 4, 1, 1, 1, kMaxOpset, parse_attention, infer_attention});
 }
 

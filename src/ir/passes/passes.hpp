@@ -18,8 +18,27 @@ struct PassStats {
   int folded = 0;
   int identities_removed = 0;
   int dead_removed = 0;
+  // Fusion (fuse_for_cpu and the passes it runs).
+  int bn_folded = 0;          // BatchNormalization folded into the preceding Conv's weights
+  int convs_fused = 0;        // Conv -> FusedConv
+  int matmuls_fused = 0;      // MatMul / Gemm -> FusedMatMul
+  int biases_fused = 0;       // Add of a constant bias absorbed by a FusedMatMul
+  int residuals_fused = 0;    // residual Add absorbed by a FusedConv / FusedMatMul
+  int activations_fused = 0;  // activation absorbed by a FusedConv / FusedMatMul
+  int layernorms = 0;         // ReduceMean/Sub/Pow/.../Add chains -> LayerNormalization
+  int gelus = 0;              // Erf and Tanh forms -> Gelu
+  int attentions = 0;         // MatMul/scale/mask/Softmax/MatMul -> Attention
+  // Layout (layout_nhwc).
   int layout_nodes = 0;       // nodes rewritten to channels-last by layout_nhwc
   int layout_transposes = 0;  // Transposes layout_nhwc inserted
+};
+
+// Which fusion passes fuse_for_cpu runs.
+struct FuseOptions {
+  bool fold_batchnorm = true;
+  bool patterns = true;  // LayerNorm, Gelu, Attention
+  bool conv = true;
+  bool matmul = true;
 };
 
 // Replaces nodes whose inputs are all constant by their results (skipping results larger than
@@ -29,6 +48,24 @@ Status fold_constants(Graph& g, const ConstEvalFn& eval, int64_t max_folded_byte
 Status remove_identities(Graph& g, PassStats& stats);
 // Removes nodes none of whose outputs reach a graph output, then unused values.
 Status remove_dead_nodes(Graph& g, PassStats& stats);
+// Conv (constant W, optional constant B) followed by an inference-mode BatchNormalization with
+// constant parameters that is the Conv output's only reader: the BN is folded into new
+// constants W' = W * s, B' = (B - mean) * s + bias with s = scale / sqrt(var + eps).
+Status fold_batchnorm(Graph& g, PassStats& stats);
+// Recognises LayerNorm (PyTorch's opset 13/14 decomposition over the last axis), Gelu (erf and
+// tanh forms) and scaled dot-product attention, replacing them by LayerNormalization, Gelu and
+// Attention nodes.
+Status fuse_patterns(Graph& g, PassStats& stats);
+// Conv -> FusedConv, then absorbs a residual Add and an activation (see fuse_util.hpp).
+Status fuse_conv(Graph& g, PassStats& stats);
+// Gemm (transA = 0) and MatMul -> FusedMatMul, absorbing a constant bias Add over the last dim,
+// then a residual Add and an activation.
+Status fuse_matmul(Graph& g, PassStats& stats);
+// The CPU pipeline: fold_batchnorm, fuse_patterns, fuse_conv, fuse_matmul as `opts` enables,
+// then verify(). Float32 values only. Graphs with subgraph bodies are left unchanged. Callers
+// run infer_graph afterwards.
+Status fuse_for_cpu(Graph& g, const FuseOptions& opts, PassStats& stats);
+
 // Channels-last layout: finds regions of 4-D fp32 FusedConv nodes (channels_last = 0) or Conv
 // nodes (which become channels-last FusedConvs without activation) and the
 // layout-agnostic ops between them (unary activations, Clip with constant bounds, Add/Sub/Mul of

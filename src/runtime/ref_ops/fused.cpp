@@ -10,13 +10,14 @@
 // All float32, accumulation in float (products) and double (softmax), as the unfused kernels.
 // Against the unfused graph the results differ only where the fused formula reorders rounding:
 // Attention multiplies by `scale` where the graph may divide by its inverse (1 ulp per score).
+#include "ir/ops/fused.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "core/activation.hpp"
-#include "ir/ops/fused.hpp"
 #include "kernels/ref/broadcast.hpp"
 #include "kernels/ref/gemm.hpp"
 #include "kernels/ref/softmax.hpp"
@@ -155,8 +156,7 @@ Status run_attention(KernelContext& ctx) {
       for (int64_t i = 0; i < lq; ++i) {
         for (int64_t j = 0; j < lk; ++j) {
           float t = sp[i * lk + j] * a.scale;
-          if (mask)
-            t += mask[b * mask_st[0] + h * mask_st[1] + i * mask_st[2] + j * mask_st[3]];
+          if (mask) t += mask[b * mask_st[0] + h * mask_st[1] + i * mask_st[2] + j * mask_st[3]];
           if (a.causal && j > i + k_offset) t = kMinusInf;
           sp[i * lk + j] = t;
         }

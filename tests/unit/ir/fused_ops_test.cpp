@@ -57,10 +57,10 @@ struct ActCase {
   const char* name;
   float alpha, beta;
 };
-const ActCase kActs[] = {{"none", 0, 0},         {"relu", 0, 0},     {"clip", 0.0f, 6.0f},
-                         {"leaky_relu", 0.1f, 0}, {"sigmoid", 0, 0},  {"tanh", 0, 0},
-                         {"silu", 0, 0},          {"hard_sigmoid", 0.2f, 0.5f},
-                         {"hard_swish", 0, 0},    {"gelu", 0, 0},     {"gelu_tanh", 0, 0}};
+const ActCase kActs[] = {
+    {"none", 0, 0},       {"relu", 0, 0}, {"clip", 0.0f, 6.0f}, {"leaky_relu", 0.1f, 0},
+    {"sigmoid", 0, 0},    {"tanh", 0, 0}, {"silu", 0, 0},       {"hard_sigmoid", 0.2f, 0.5f},
+    {"hard_swish", 0, 0}, {"gelu", 0, 0}, {"gelu_tanh", 0, 0}};
 
 Tensor apply_onnx_activation(const ActCase& a, const Tensor& x) {
   const std::string n = a.name;
@@ -94,7 +94,8 @@ ir::AttrMap act_attrs(const ActCase& a) {
 }
 
 ir::AttrMap conv_attrs() {
-  return {{"kernel_shape", ints_attr({3, 3})}, {"pads", ints_attr({1, 0, 1, 2})},
+  return {{"kernel_shape", ints_attr({3, 3})},
+          {"pads", ints_attr({1, 0, 1, 2})},
           {"strides", ints_attr({1, 2})}};
 }
 
@@ -123,15 +124,18 @@ TEST(FusedOps, FusedConvNchwMatchesConvAddActivation) {
 
 TEST(FusedOps, FusedConvChannelsLastMatchesTransposedConv) {
   const Tensor x_nhwc = random_tensor({2, 6, 5, 4}, 5);  // [N, H, W, C]
-  const Tensor w = random_tensor({6, 2, 3, 3}, 6);         // group 2
+  const Tensor w = random_tensor({6, 2, 3, 3}, 6);       // group 2
   const Tensor b = random_tensor({6}, 7);
-  ir::AttrMap attrs = {{"kernel_shape", ints_attr({3, 3})}, {"group", int_attr(2)},
-                       {"auto_pad", string_attr("SAME_UPPER")}, {"strides", ints_attr({2, 1})},
-                       {"channels_last", int_attr(1)}, {"activation", string_attr("relu")}};
+  ir::AttrMap attrs = {
+      {"kernel_shape", ints_attr({3, 3})},     {"group", int_attr(2)},
+      {"auto_pad", string_attr("SAME_UPPER")}, {"strides", ints_attr({2, 1})},
+      {"channels_last", int_attr(1)},          {"activation", string_attr("relu")}};
   const Tensor x = run(OpKind::kTranspose, {&x_nhwc}, {{"perm", ints_attr({0, 3, 1, 2})}});
   const Tensor conv = run(OpKind::kConv, {&x, &w, &b},
-                          {{"kernel_shape", ints_attr({3, 3})}, {"group", int_attr(2)},
-                           {"auto_pad", string_attr("SAME_UPPER")}, {"strides", ints_attr({2, 1})}});
+                          {{"kernel_shape", ints_attr({3, 3})},
+                           {"group", int_attr(2)},
+                           {"auto_pad", string_attr("SAME_UPPER")},
+                           {"strides", ints_attr({2, 1})}});
   const Tensor conv_nhwc = run(OpKind::kTranspose, {&conv}, {{"perm", ints_attr({0, 2, 3, 1})}});
   ASSERT_EQ(conv_nhwc.shape(), (Shape{2, 3, 5, 6}));
   const Tensor r = random_tensor(conv_nhwc.shape(), 8);
@@ -180,7 +184,8 @@ TEST(FusedOps, FusedMatMulWithoutEpilogueEqualsMatMulExactly) {
   ASSERT_TRUE(got.is_ok()) << got.status().to_string();
   const Tensor want = run(OpKind::kMatMul, {&a, &b});
   ASSERT_EQ(got->shape(), want.shape());
-  for (int64_t i = 0; i < want.numel(); ++i) EXPECT_EQ(got->data<float>()[i], want.data<float>()[i]);
+  for (int64_t i = 0; i < want.numel(); ++i)
+    EXPECT_EQ(got->data<float>()[i], want.data<float>()[i]);
 }
 
 // softmax(scale * Q K^T + mask) V with the ONNX ops, K given as [B, H, Lk, D].
@@ -235,12 +240,14 @@ TEST(FusedOps, AttentionCausalMatchesExplicitInfinityMask) {
 
 TEST(FusedOps, BadAttributesAndShapesNameTheNode) {
   const Tensor x = random_tensor({1, 4, 5, 5}, 23), w = random_tensor({6, 3, 3, 3}, 24);
-  auto bad_act = run_fused(OpKind::kFusedConv, {&x, &w},
-                           {{"kernel_shape", ints_attr({3, 3})}, {"activation", string_attr("swish")}});
+  auto bad_act =
+      run_fused(OpKind::kFusedConv, {&x, &w},
+                {{"kernel_shape", ints_attr({3, 3})}, {"activation", string_attr("swish")}});
   ASSERT_FALSE(bad_act.is_ok());
   EXPECT_NE(bad_act.status().message().find("swish"), std::string::npos);
   EXPECT_NE(bad_act.status().message().find(test::kNodeName), std::string::npos);
-  auto bad_channels = run_fused(OpKind::kFusedConv, {&x, &w}, {{"kernel_shape", ints_attr({3, 3})}});
+  auto bad_channels =
+      run_fused(OpKind::kFusedConv, {&x, &w}, {{"kernel_shape", ints_attr({3, 3})}});
   ASSERT_FALSE(bad_channels.is_ok());
   EXPECT_NE(bad_channels.status().message().find("channels"), std::string::npos);
 

@@ -1,0 +1,50 @@
+// Options shared by the subcommands that load and run a model (run, profile, bench): the model,
+// its inputs (.npy files or seeded random tensors), threads, the memory cap and the ablation
+// switches that map onto rt::ExecOptions (docs/performance.md turns them off one at a time).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+#include "runtime/session.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace sf::cli {
+
+struct ModelArgs {
+  std::string model;
+  std::vector<std::string> inputs;  // NAME=FILE.npy
+  bool random = false;              // fill inputs that are not given with random data
+  uint64_t seed = 0;
+  int threads = 0;                  // 0: one per physical core
+  int64_t max_tensor_bytes = MemoryLimit::kDefaultBytes;
+  // Ablation switches (true = that optimisation is off).
+  bool no_fast_kernels = false, no_fuse = false, no_layout = false, no_winograd = false,
+       no_pack = false, no_memory_plan = false;
+};
+
+enum class RandomInputs { kFlag, kAlways };
+
+// Adds MODEL (positional; required unless `model_optional`), --input, --seed, --threads,
+// --max-tensor-bytes and the --no-* switches; --random too when random inputs need the flag.
+void add_model_options(CLI::App* cmd, ModelArgs& a, RandomInputs random, bool model_optional);
+
+rt::SessionOptions session_options(const ModelArgs& a);
+
+// The feeds for one run: the --input files, then seeded random tensors for the inputs not
+// given (only when `a.random`); errors name an unknown or missing input.
+Result<rt::NamedTensors> make_feeds(const rt::Session& session, const ModelArgs& a);
+
+// The switches that are off, as "no-fuse,no-layout" ("" when all are on).
+std::string ablation_string(const ModelArgs& a);
+
+// Peak resident set size of this process in MiB (getrusage).
+double peak_rss_mb();
+
+}  // namespace sf::cli
