@@ -140,9 +140,10 @@ std::unique_ptr<Graph> chain() {
 }
 
 rt::NamedTensors run(std::unique_ptr<Graph> graph, bool layout, bool fast,
-                     std::unique_ptr<rt::Session>* keep = nullptr) {
+                     std::unique_ptr<rt::Session>* keep = nullptr, bool fuse = false) {
   rt::SessionOptions o;
   o.threads = 2;
+  o.exec.fuse = fuse;
   o.exec.layout = layout;
   o.exec.fast_kernels = fast;
   auto s = rt::Session::from_graph(std::move(graph), o);
@@ -190,7 +191,11 @@ TEST(LayoutNhwc, ConvChainComputesTheSameAsWithoutThePass) {
                               {"e", random_tensor({1, 8, 5, 5}, 12)}});
   ASSERT_TRUE(ref_out.is_ok()) << ref_out.status().to_string();
   expect_same(*ref_out, want, "reference kernels");
-  // The session's own pass run, on the fast kernels.
+  // The session's own pass run, on the fast kernels, without and with the fusion passes first
+  // (fusion absorbs c2's residual Add and Relu; the counts below are for the unfused graph).
+  std::unique_ptr<rt::Session> fused;
+  expect_same(run(chain(), true, true, &fused, true), want, "fast kernels after fusion");
+  EXPECT_GT(fused->pass_stats().layout_nodes, 0);
   std::unique_ptr<rt::Session> s;
   expect_same(run(chain(), true, true, &s), want, "fast kernels");
   // Enter: x and e; leave: g, r, c4 (graph outputs, which keep their names and NCHW shapes).
