@@ -23,10 +23,18 @@ constexpr int64_t kFlatTilePixels = 64;
 // Output channels per tile, rounded down to whole panels (at least one).
 constexpr int64_t kChannelTile = 128;
 
+// Uninitialised fp32 scratch under the context's memory cap: every buffer here is fully
+// overwritten (transposes, padded rows, output tiles, packed weights) before it is read.
 Result<Tensor> scratch(const KernelContext& ctx, const Shape& shape) {
-  auto t = Tensor::make(DType::kF32, shape, ctx.max_tensor_bytes);
-  if (!t) return t.status().with_context(ctx.node.label() + ": convolution scratch");
-  return t;
+  int64_t bytes = static_cast<int64_t>(sizeof(float));
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+      return ctx.error("convolution scratch " + shape_str(shape) + " is too large");
+  if (bytes > ctx.max_tensor_bytes)
+    return ctx.error("convolution scratch " + shape_str(shape) + " needs " + std::to_string(bytes) +
+                     " bytes, over the limit of " + std::to_string(ctx.max_tensor_bytes));
+  SF_ASSIGN_OR_RETURN(Tensor buf, Tensor::make_arena(std::max<int64_t>(bytes, 1)));
+  return buf.sub_buffer(0, DType::kF32, shape);
 }
 
 // NCHW [n, c, hw] -> NHWC, split over (image, pixel block).

@@ -72,6 +72,14 @@ class Builder {
     g_->value(v).type = {DType::kF32, s};
     return v;
   }
+  ValueId scalar(const std::string& name, float value) {
+    const ValueId v = g_->add_value(name).value();
+    Tensor t = Tensor::make(DType::kF32, {}).value();
+    t.data<float>()[0] = value;
+    g_->value(v).constant = t;
+    g_->value(v).type = {DType::kF32, Shape{}};
+    return v;
+  }
   ValueId node(OpKind op, std::vector<ValueId> in, const std::string& out, ir::AttrMap attrs = {},
                int opset = 13) {
     ir::Node n;
@@ -112,7 +120,8 @@ class Builder {
 };
 
 // x -> conv(relu) -> MaxPool -> Conv(1x1) -> Add(pool) -> Relu (graph output) -> depthwise conv
-// (clip, residual = relu) -> GlobalAveragePool (output); relu -> conv(R = graph input e) (output).
+// (clip, residual = relu) -> GlobalAveragePool (output); relu -> Mul(relu, relu) -> Clip(0, 0.5)
+// -> conv(R = graph input e) (output).
 std::unique_ptr<Graph> chain() {
   Builder b;
   const ValueId x = b.input("x", {1, 6, 9, 9});
@@ -134,7 +143,9 @@ std::unique_ptr<Graph> chain() {
   const ValueId c3 = b.conv({r, b.constant("w3", {8, 1, 3, 3}, 5), b.constant("b3", {8}, 6), r},
                             "c3", 3, 1, "clip", 8);
   const ValueId g = b.node(OpKind::kGlobalAveragePool, {c3}, "g");
-  const ValueId c4 = b.conv({r, b.constant("w4", {8, 8, 3, 3}, 7), ir::kNoValue, e}, "c4", 3, 1,
+  const ValueId m = b.node(OpKind::kMul, {r, r}, "m");
+  const ValueId q = b.node(OpKind::kClip, {m, b.scalar("lo", 0.0f), b.scalar("hi", 0.5f)}, "q");
+  const ValueId c4 = b.conv({q, b.constant("w4", {8, 8, 3, 3}, 7), ir::kNoValue, e}, "c4", 3, 1,
                             "none");
   return b.done({g, r, c4});
 }
@@ -206,7 +217,7 @@ TEST(LayoutNhwc, ConvChainComputesTheSameAsWithoutThePass) {
   EXPECT_EQ(count(g, OpKind::kFusedConv), 4);
   EXPECT_EQ(count(g, OpKind::kMaxPoolNhwc), 1);
   EXPECT_EQ(count(g, OpKind::kGlobalAveragePoolNhwc), 1);
-  EXPECT_EQ(s->pass_stats().layout_nodes, 8);
+  EXPECT_EQ(s->pass_stats().layout_nodes, 10);
   EXPECT_EQ(s->pass_stats().layout_transposes, 5);
   for (const ir::Node& n : g.nodes)
     if (n.op == OpKind::kFusedConv) {
