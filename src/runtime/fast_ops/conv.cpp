@@ -77,10 +77,14 @@ class ConvFastKernel final : public PreparedKernel {
     pack_into(w.data<float>(), packed_.data());
   }
 
+  // conv_f32_nhwc[_<act>]__<isa>_<mr>x<nr> (the BRGEMM variant's tile) or
+  // depthwise_f32_nhwc[_<act>]__<isa>_<lanes>.
   std::string name() const override {
-    std::string n = depthwise_ ? dw_->name : std::string("conv_f32_nhwc__") + gemm_->name;
+    const std::string variant = depthwise_ ? dw_->name : gemm_->name;
+    const size_t sep = variant.find("__");
+    std::string n = depthwise_ ? "depthwise_f32_nhwc" : "conv_f32_nhwc";
     if (spec_.act.kind != Activation::kNone) n += std::string("_") + activation_name(spec_.act.kind);
-    return n;
+    return n + (sep == std::string::npos ? "__" + variant : variant.substr(sep));
   }
 
   Status run(KernelContext& ctx) const override;
