@@ -196,6 +196,12 @@ Status Session::prepare() {
       SF_TRY(ir::fuse_for_cpu(g, ir::FuseOptions{}, stats_));
       SF_TRY(ir::infer_graph(g));
     }
+    // After the fusion passes (regions are built from their FusedConvs). Only with fast
+    // kernels: the reference FusedConv runs channels-last through transposes.
+    if (opts_.exec.layout && opts_.exec.fast_kernels) {
+      SF_TRY(ir::layout_nhwc(g, stats_));
+      SF_TRY(ir::verify(g));
+    }
   }
   kernels_.clear();
   fast_.clear();

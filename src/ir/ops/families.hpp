@@ -13,6 +13,7 @@ void register_detection_schemas();
 void register_control_schemas();
 void register_signal_schemas();
 void register_fused_schemas();
+void register_layout_schemas();
 
 inline void register_all_schemas() {
   register_elementwise_schemas();
@@ -25,6 +26,7 @@ inline void register_all_schemas() {
   register_control_schemas();
   register_signal_schemas();
   register_fused_schemas();
+  register_layout_schemas();
 }
 
 }  // namespace sf::ir

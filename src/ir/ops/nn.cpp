@@ -577,6 +577,9 @@ Status infer_dropout(InferContext& ctx) {
 
 }  // namespace
 
+Status parse_max_pool_attrs(Node& node) { return parse_max_pool(node); }
+Status parse_average_pool_attrs(Node& node) { return parse_average_pool(node); }
+
 Result<std::vector<PoolDim>> pool_geometry(const PoolAttrs& a, const Shape& in) {
   const size_t k = a.kernel_shape.size();
   std::vector<PoolDim> dims(k);

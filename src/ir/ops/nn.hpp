@@ -39,6 +39,12 @@ struct PoolDim {
 // element at the end (SAME_UPPER) or beginning (SAME_LOWER). Errors name the dim and values.
 Result<std::vector<PoolDim>> pool_geometry(const PoolAttrs& a, const Shape& in_spatial);
 
+// Attribute parsing of MaxPool / AveragePool (PoolAttrs), shared with their channels-last forms
+// (ops/layout.cpp).
+struct Node;
+Status parse_max_pool_attrs(Node& node);
+Status parse_average_pool_attrs(Node& node);
+
 struct GlobalPoolAttrs : OpAttrs {
   double p = 2;  // GlobalLpPool
 };

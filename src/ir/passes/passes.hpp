@@ -28,6 +28,9 @@ struct PassStats {
   int layernorms = 0;         // ReduceMean/Sub/Pow/.../Add chains -> LayerNormalization
   int gelus = 0;              // Erf and Tanh forms -> Gelu
   int attentions = 0;         // MatMul/scale/mask/Softmax/MatMul -> Attention
+  // Layout (layout_nhwc).
+  int layout_nodes = 0;       // nodes rewritten to channels-last by layout_nhwc
+  int layout_transposes = 0;  // Transposes layout_nhwc inserted
 };
 
 // Which fusion passes fuse_for_cpu runs.
@@ -63,6 +66,17 @@ Status fuse_matmul(Graph& g, PassStats& stats);
 // run infer_graph afterwards.
 Status fuse_for_cpu(Graph& g, const FuseOptions& opts, PassStats& stats);
 
+// Channels-last layout: finds regions of 4-D fp32 FusedConv nodes (channels_last = 0) or Conv
+// nodes (which become channels-last FusedConvs without activation) and the
+// layout-agnostic ops between them (unary activations, Clip with constant bounds, Add/Sub/Mul of
+// two region values of equal static shape, MaxPool/AveragePool with 2-D windows and
+// GlobalAveragePool, which become MaxPoolNhwc/AveragePoolNhwc/GlobalAveragePoolNhwc), grown
+// forward from the convolutions. A region is rewritten when it holds two convolutions, or a
+// convolution and a pool (otherwise the transposes would cost what they save): its FusedConvs
+// get channels_last = 1 (X, R and Y NHWC), one Transpose (perm 0,2,3,1) is inserted per NCHW
+// value that enters it (activations and FusedConv residuals), and one Transpose (0,3,1,2) per
+// region value read outside it or a graph output, which keeps its name. Shapes are re-inferred.
+Status layout_nhwc(Graph& g, PassStats& stats);
 // Structural checks: defined inputs, producers consistent, no cycles (nodes sorted), unique names.
 Status verify(const Graph& g);
 

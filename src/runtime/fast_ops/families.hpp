@@ -8,6 +8,10 @@ namespace sf::rt {
 // direct conv family so it is offered eligible nodes first and declines the ones its cost model
 // rejects.
 void register_winograd_fast_kernels();
+// Direct/1x1/grouped convolution on BRGEMM and depthwise, NCHW and channels-last (conv.cpp).
+void register_conv_fast_kernels();
+// MaxPool/AveragePool/GlobalAveragePool and their channels-last forms (pool.cpp).
+void register_pool_fast_kernels();
 // MatMul, Gemm, FusedMatMul on the BRGEMM driver (fast_ops/matmul.cpp).
 void register_matmul_fast_kernels();
 // Unary math / activations, Add/Sub/Mul/Div, Softmax, LayerNormalization (fast_ops/eltwise.cpp).
@@ -17,6 +21,8 @@ void register_attention_fast_kernels();
 
 inline void register_all_fast_kernels() {
   register_winograd_fast_kernels();
+  register_conv_fast_kernels();
+  register_pool_fast_kernels();
   register_matmul_fast_kernels();
   register_eltwise_fast_kernels();
   register_attention_fast_kernels();

@@ -13,6 +13,7 @@ void register_detection_kernels();
 void register_control_kernels();
 void register_signal_kernels();
 void register_fused_kernels();
+void register_layout_kernels();
 
 inline void register_all_ref_kernels() {
   register_elementwise_kernels();
@@ -25,6 +26,7 @@ inline void register_all_ref_kernels() {
   register_control_kernels();
   register_signal_kernels();
   register_fused_kernels();
+  register_layout_kernels();
 }
 
 }  // namespace sf::rt

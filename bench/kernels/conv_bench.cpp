@@ -1,0 +1,142 @@
+// NHWC convolution kernels (kernels/cpu/conv) on ResNet-50-like and MobileNet-like layer shapes,
+// one benchmark per (shape, variant), single thread, batch 1, GFLOP/s = 2*N*OH*OW*M*(C/g)*kH*kW / t.
+// Direct and pointwise layers walk every BRGEMM variant the CPU runs; depthwise layers walk every
+// depthwise variant. The input is pre-padded (padding is a separate pass in the runtime).
+// Run: build/release/bin/sf_bench_kernels --benchmark_filter=conv_
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "core/cpu_features.hpp"
+#include "kernels/cpu/conv/conv_nhwc.hpp"
+#include "kernels/cpu/conv/depthwise.hpp"
+
+namespace sf {
+namespace {
+
+struct LayerShape {
+  const char* name;
+  int64_t hw, c, m, k, stride, group;
+};
+
+// ResNet-50 (224x224) and MobileNet-v2 layers.
+const LayerShape kShapes[] = {
+    {"r50_conv1_7x7s2", 224, 3, 64, 7, 2, 1},
+    {"r50_l1_1x1_64_256", 56, 64, 256, 1, 1, 1},
+    {"r50_l1_3x3_64", 56, 64, 64, 3, 1, 1},
+    {"r50_l2_3x3s2_128", 56, 128, 128, 3, 2, 1},
+    {"r50_l3_1x1_1024_256", 14, 1024, 256, 1, 1, 1},
+    {"r50_l4_3x3_512", 7, 512, 512, 3, 1, 1},
+    {"mbv2_1x1_32_144", 56, 24, 144, 1, 1, 1},
+    {"mbv2_dw3x3_144", 56, 144, 144, 3, 1, 144},
+    {"mbv2_dw3x3s2_192", 28, 192, 192, 3, 2, 192},
+    {"mbv2_dw3x3_960", 7, 960, 960, 3, 1, 960},
+};
+
+cpu::ConvNhwcShape make_shape(const LayerShape& l) {
+  cpu::ConvNhwcShape s;
+  s.in_h = s.in_w = l.hw;
+  s.in_c = l.c;
+  s.out_c = l.m;
+  s.kernel_h = s.kernel_w = l.k;
+  s.stride_h = s.stride_w = l.stride;
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = l.k / 2;
+  s.group = l.group;
+  s.out_h = s.out_w = (l.hw + 2 * (l.k / 2) - l.k) / l.stride + 1;
+  return s;
+}
+
+double flops(const cpu::ConvNhwcShape& s) {
+  return 2.0 * s.batch * s.out_h * s.out_w * s.out_c * s.in_per_group() * s.taps();
+}
+
+void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel* k) {
+  const cpu::ConvNhwcShape s = make_shape(l);
+  std::vector<float> x(static_cast<size_t>(s.padded_h() * s.padded_w() * s.in_c), 0.5f);
+  std::vector<float> w(static_cast<size_t>(s.out_c * s.in_per_group() * s.taps()), 0.25f);
+  std::vector<float> packed(static_cast<size_t>(cpu::conv_nhwc_packed_floats(s, k->nr)));
+  cpu::conv_nhwc_pack_weights(s, k->nr, w.data(), packed.data());
+  std::vector<float> y(static_cast<size_t>(s.out_h * s.out_w * s.out_c));
+  std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
+  cpu::conv_nhwc_tap_offsets(s, offsets.data());
+  cpu::ConvNhwcOperands op;
+  op.x = x.data();
+  op.packed_w = packed.data();
+  op.tap_offsets = offsets.data();
+  op.y = y.data();
+  op.act.kind = Activation::kRelu;
+  const int64_t mg = s.out_per_group();
+  // A pointwise layer tiles the flat pixel index; others tile each output row.
+  const int64_t rows = s.pointwise() ? 1 : s.out_h;
+  const int64_t pixels = s.pointwise() ? s.out_h * s.out_w : s.out_w;
+  for (auto _ : state) {
+    for (int64_t oh = 0; oh < rows; ++oh)
+      for (int64_t ow0 = 0; ow0 < pixels; ow0 += 64) {
+        cpu::ConvNhwcTile t;
+        t.oh = oh;
+        t.ow0 = ow0;
+        t.ow_len = std::min<int64_t>(64, pixels - ow0);
+        t.n_len = mg;
+        cpu::conv_nhwc_tile(s, *k, op, t);
+      }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops(s) * static_cast<double>(state.iterations()) * 1e-9,
+                         benchmark::Counter::kIsRate);
+}
+
+void bench_depthwise(benchmark::State& state, LayerShape l, const cpu::DepthwiseKernel* k) {
+  const cpu::ConvNhwcShape s = make_shape(l);
+  std::vector<float> x(static_cast<size_t>(s.padded_h() * s.padded_w() * s.in_c), 0.5f);
+  std::vector<float> w(static_cast<size_t>(s.taps() * s.in_c), 0.25f);
+  std::vector<float> y(static_cast<size_t>(s.out_h * s.out_w * s.out_c));
+  cpu::DepthwiseRowArgs a;
+  a.padded_w = s.padded_w();
+  a.channels = s.in_c;
+  a.kernel_h = s.kernel_h;
+  a.kernel_w = s.kernel_w;
+  a.stride_w = s.stride_w;
+  a.out_w = s.out_w;
+  a.weights = w.data();
+  a.act.kind = Activation::kClip;
+  a.act.beta = 6.0f;
+  for (auto _ : state) {
+    for (int64_t oh = 0; oh < s.out_h; ++oh) {
+      a.src = x.data() + oh * s.stride_h * s.padded_w() * s.in_c;
+      a.dst = y.data() + oh * s.out_w * s.out_c;
+      k->fn(a);
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops(s) * static_cast<double>(state.iterations()) * 1e-9,
+                         benchmark::Counter::kIsRate);
+}
+
+int register_conv_benchmarks() {
+  for (const LayerShape& l : kShapes) {
+    const bool depthwise = l.group > 1 && l.group == l.c && l.group == l.m;
+    if (depthwise) {
+      for (const cpu::DepthwiseKernel& k : cpu::depthwise_kernels()) {
+        if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
+        benchmark::RegisterBenchmark((std::string("conv_") + l.name + "/" + k.name).c_str(),
+                                     bench_depthwise, l, &k);
+      }
+      continue;
+    }
+    for (const cpu::BrgemmKernel& k : cpu::brgemm_kernels()) {
+      if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
+      benchmark::RegisterBenchmark((std::string("conv_") + l.name + "/" + k.name).c_str(),
+                                   bench_direct, l, &k);
+    }
+  }
+  return 0;
+}
+
+const int kRegistered = register_conv_benchmarks();
+
+}  // namespace
+}  // namespace sf

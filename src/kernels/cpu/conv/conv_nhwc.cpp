@@ -1,0 +1,150 @@
+// Direct NHWC convolution on BRGEMM: weight packing, tap offsets, input padding and one output
+// tile per call (formula, mapping and error bound in conv_nhwc.hpp). No ISA flags: the compute
+// runs in whichever BRGEMM variant the caller selected (brgemm_select()).
+#include "kernels/cpu/conv/conv_nhwc.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sf::cpu {
+
+namespace {
+
+int64_t num_panels(int64_t n, int nr) { return (n + nr - 1) / nr; }
+
+// Offset of the packed block of (group g, K block starting at k0, tap t) for K block length klen.
+int64_t packed_block_offset(const ConvNhwcShape& s, int nr, int64_t g, int64_t k0, int64_t klen,
+                            int64_t t) {
+  const int64_t panel_floats = num_panels(s.out_per_group(), nr) * nr;  // per K row
+  const int64_t taps = s.taps();
+  return (g * s.in_per_group() + k0) * taps * panel_floats + t * klen * panel_floats;
+}
+
+bool has_epilogue(const ConvNhwcOperands& op) {
+  return op.bias || op.residual || op.act.kind != Activation::kNone;
+}
+
+}  // namespace
+
+int64_t conv_nhwc_k_block(const ConvNhwcShape& s) {
+  const int64_t cg = s.in_per_group();
+  const int64_t blocks = (cg + kConvKBlockMax - 1) / kConvKBlockMax;
+  return blocks > 0 ? (cg + blocks - 1) / blocks : cg;
+}
+
+int64_t conv_nhwc_packed_floats(const ConvNhwcShape& s, int nr) {
+  return s.group * s.in_per_group() * s.taps() * num_panels(s.out_per_group(), nr) * nr;
+}
+
+void conv_nhwc_pack_weights(const ConvNhwcShape& s, int nr, const float* w, float* dst) {
+  const int64_t cg = s.in_per_group(), mg = s.out_per_group(), taps = s.taps();
+  const int64_t kb = conv_nhwc_k_block(s), np = num_panels(mg, nr);
+  for (int64_t g = 0; g < s.group; ++g)
+    for (int64_t k0 = 0; k0 < cg; k0 += kb) {
+      const int64_t klen = std::min(kb, cg - k0);
+      for (int64_t t = 0; t < taps; ++t) {
+        float* block = dst + packed_block_offset(s, nr, g, k0, klen, t);
+        for (int64_t p = 0; p < np; ++p)
+          for (int64_t r = 0; r < klen; ++r) {
+            float* d = block + (p * klen + r) * nr;
+            for (int col = 0; col < nr; ++col) {
+              const int64_t m = p * nr + col;
+              d[col] = m < mg ? w[((g * mg + m) * cg + k0 + r) * taps + t] : 0.0f;
+            }
+          }
+      }
+    }
+}
+
+void conv_nhwc_tap_offsets(const ConvNhwcShape& s, int64_t* offsets) {
+  for (int64_t i = 0; i < s.kernel_h; ++i)
+    for (int64_t j = 0; j < s.kernel_w; ++j)
+      offsets[i * s.kernel_w + j] =
+          (i * s.dilation_h * s.padded_w() + j * s.dilation_w) * s.in_c;
+}
+
+void conv_nhwc_pad_row(const ConvNhwcShape& s, const float* src, float* dst, int64_t img,
+                       int64_t prow) {
+  const int64_t c = s.in_c, pw = s.padded_w();
+  float* d = dst + (img * s.padded_h() + prow) * pw * c;
+  const int64_t row = prow - s.pad_top;
+  if (row < 0 || row >= s.in_h) {
+    std::fill(d, d + pw * c, 0.0f);
+    return;
+  }
+  std::fill(d, d + s.pad_left * c, 0.0f);
+  std::memcpy(d + s.pad_left * c, src + (img * s.in_h + row) * s.in_w * c,
+              static_cast<size_t>(s.in_w * c) * sizeof(float));
+  std::fill(d + (s.pad_left + s.in_w) * c, d + pw * c, 0.0f);
+}
+
+void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const ConvNhwcOperands& op,
+                    const ConvNhwcTile& t) {
+  const int64_t c = s.in_c, m = s.out_c, cg = s.in_per_group(), mg = s.out_per_group();
+  const int nr = kernel.nr;
+  const bool pointwise = s.pointwise();
+  const int64_t taps = pointwise ? 1 : s.taps();
+  int64_t out_pixel = 0, a_offset = 0, lda = c;
+  if (pointwise) {
+    out_pixel = t.ow0;
+    a_offset = t.ow0 * c;
+  } else {
+    out_pixel = (t.img * s.out_h + t.oh) * s.out_w + t.ow0;
+    a_offset = ((t.img * s.padded_h() + t.oh * s.stride_h) * s.padded_w() + t.ow0 * s.stride_w) * c;
+    lda = c * s.stride_w;
+  }
+  const int64_t col0 = t.group * mg + t.n0;
+  Epilogue e;
+  e.bias = op.bias ? op.bias + col0 : nullptr;
+  e.residual = op.residual ? op.residual + out_pixel * m + col0 : nullptr;
+  e.ld_residual = m;
+  e.act = op.act;
+  const Epilogue* epilogue = has_epilogue(op) ? &e : nullptr;
+  const int64_t kb = conv_nhwc_k_block(s);
+  const int64_t panel_floats = num_panels(mg, nr) * nr;
+  for (int64_t k0 = 0; k0 < cg; k0 += kb) {
+    const int64_t klen = std::min(kb, cg - k0);
+    BrgemmArgs a;
+    a.m = t.ow_len;
+    a.n = t.n_len;
+    a.k = klen;
+    a.batch = taps;
+    const float* a_base = op.x + a_offset + t.group * cg + k0;
+    a.a = taps == 1 ? BrgemmBlocks::strided(a_base, 0) : BrgemmBlocks::offset(a_base, op.tap_offsets);
+    a.lda = lda;
+    const float* b_base = op.packed_w + packed_block_offset(s, nr, t.group, k0, klen, 0) +
+                          (t.n0 / nr) * klen * nr;
+    a.b = BrgemmBlocks::strided(b_base, klen * panel_floats);
+    a.c = op.y + out_pixel * m + col0;
+    a.ldc = m;
+    a.accumulate = k0 > 0;
+    a.epilogue = k0 + klen >= cg ? epilogue : nullptr;
+    kernel.fn(a);
+  }
+}
+
+void nchw_to_nhwc(const float* src, int64_t c, int64_t hw, float* dst, int64_t p0, int64_t p1) {
+  constexpr int64_t kTile = 16;
+  for (int64_t pb = p0; pb < p1; pb += kTile) {
+    const int64_t pe = std::min(p1, pb + kTile);
+    for (int64_t cb = 0; cb < c; cb += kTile) {
+      const int64_t ce = std::min(c, cb + kTile);
+      for (int64_t p = pb; p < pe; ++p)
+        for (int64_t ch = cb; ch < ce; ++ch) dst[p * c + ch] = src[ch * hw + p];
+    }
+  }
+}
+
+void nhwc_to_nchw(const float* src, int64_t c, int64_t hw, float* dst, int64_t c0, int64_t c1) {
+  constexpr int64_t kTile = 16;
+  for (int64_t cb = c0; cb < c1; cb += kTile) {
+    const int64_t ce = std::min(c1, cb + kTile);
+    for (int64_t pb = 0; pb < hw; pb += kTile) {
+      const int64_t pe = std::min(hw, pb + kTile);
+      for (int64_t ch = cb; ch < ce; ++ch)
+        for (int64_t p = pb; p < pe; ++p) dst[ch * hw + p] = src[p * c + ch];
+    }
+  }
+}
+
+}  // namespace sf::cpu

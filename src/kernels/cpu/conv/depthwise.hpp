@@ -1,0 +1,57 @@
+// Depthwise 2-D convolution on NHWC activations (group == C == M, one filter per channel),
+// vectorised along channels. One call computes one output row of one image:
+//
+//   dst[ow, c] = act( sum_{i<kH, j<kW} src[i*dh, ow*sw + j*dw, c] * w[i*kW + j, c]
+//                     + bias[c] + residual[ow, c] )
+//
+// Layouts: `src` points at the first padded-input row this output row reads ([padded_w, C] per
+// row, rows padded_w * C apart; the caller zero-pads the input, as for conv_nhwc); weights are
+// packed [kH*kW][C] (depthwise_pack_weights from ONNX [C, 1, kH, kW]); dst and residual are
+// [out_w, C]. Tile: every variant walks channels in vectors (16 for AVX-512, 8 for AVX2, 1 for
+// scalar) and sums the taps in row-major order into an fp32 accumulator, so a variant's result
+// does not depend on how rows are spread over threads. Expected error against the reference
+// Conv: |err| <= ~kH*kW*eps*sum|x||w| (different summation order; FMA in the vector variants).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/activation.hpp"
+#include "core/cpu_features.hpp"
+
+namespace sf::cpu {
+
+struct DepthwiseRowArgs {
+  const float* src = nullptr;
+  int64_t padded_w = 0, channels = 0;
+  int64_t kernel_h = 1, kernel_w = 1, stride_w = 1, dilation_h = 1, dilation_w = 1;
+  int64_t out_w = 0;
+  const float* weights = nullptr;   // [kernel_h * kernel_w][channels]
+  const float* bias = nullptr;      // [channels] or nullptr
+  const float* residual = nullptr;  // [out_w][channels] or nullptr
+  float* dst = nullptr;             // [out_w][channels]
+  ActivationSpec act;
+};
+
+using DepthwiseFn = void (*)(const DepthwiseRowArgs&);
+
+struct DepthwiseKernel {
+  const char* name;  // depthwise_f32_nhwc__<isa>_<channels per vector>
+  Isa isa;
+  DepthwiseFn fn;
+};
+
+// Every compiled variant (kernels.inc), best first, scalar last.
+std::span<const DepthwiseKernel> depthwise_kernels();
+// The best variant max_isa() allows.
+const DepthwiseKernel& depthwise_select();
+
+// w [C, 1, taps] (ONNX layout) -> dst [taps][C].
+void depthwise_pack_weights(const float* w, int64_t channels, int64_t taps, float* dst);
+
+// Applies the activation in place with apply_activation (vector variants call it for the
+// activations they do not vectorise, so every variant matches the scalar definition).
+void depthwise_apply_activation_row(const ActivationSpec& act, float* row, int64_t n);
+
+}  // namespace sf::cpu

@@ -1,0 +1,350 @@
+// Binding of 2-D fp32 convolutions to kernels/cpu/conv (see conv.hpp). Work is split over
+// independent output tiles (image, output row, pixel chunk, group, output-channel block) or, for
+// depthwise layers, output rows; each output element is computed by one tile with the same
+// arithmetic whatever the thread count, so results are deterministic.
+#include "runtime/fast_ops/conv.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "ir/ops/fused.hpp"
+#include "kernels/cpu/conv/conv_nhwc.hpp"
+#include "kernels/cpu/conv/depthwise.hpp"
+#include "runtime/fast_ops/families.hpp"
+#include "runtime/parallel.hpp"
+
+namespace sf::rt {
+
+namespace {
+
+// Output pixels per BRGEMM tile (a row of up to this many pixels, or a flat run for 1x1 layers).
+constexpr int64_t kRowTilePixels = 64;
+constexpr int64_t kFlatTilePixels = 64;
+// Output channels per tile, rounded down to whole panels (at least one).
+constexpr int64_t kChannelTile = 128;
+
+// Uninitialised fp32 scratch under the context's memory cap: every buffer here is fully
+// overwritten (transposes, padded rows, output tiles, packed weights) before it is read.
+Result<Tensor> scratch(const KernelContext& ctx, const Shape& shape) {
+  int64_t bytes = static_cast<int64_t>(sizeof(float));
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+      return ctx.error("convolution scratch " + shape_str(shape) + " is too large");
+  if (bytes > ctx.max_tensor_bytes)
+    return ctx.error("convolution scratch " + shape_str(shape) + " needs " + std::to_string(bytes) +
+                     " bytes, over the limit of " + std::to_string(ctx.max_tensor_bytes));
+  SF_ASSIGN_OR_RETURN(Tensor buf, Tensor::make_arena(std::max<int64_t>(bytes, 1)));
+  return buf.sub_buffer(0, DType::kF32, shape);
+}
+
+// NCHW [n, c, hw] -> NHWC, split over (image, pixel block).
+void to_nhwc(int threads, const float* src, int64_t n, int64_t c, int64_t hw, float* dst) {
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (hw + kBlock - 1) / kBlock;
+  parallel_for(threads, n * blocks, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t img = i / blocks, p0 = (i % blocks) * kBlock;
+      cpu::nchw_to_nhwc(src + img * c * hw, c, hw, dst + img * c * hw, p0,
+                        std::min(hw, p0 + kBlock));
+    }
+  });
+}
+
+// NHWC -> NCHW [n, c, hw], split over (image, channel block).
+void to_nchw(int threads, const float* src, int64_t n, int64_t c, int64_t hw, float* dst) {
+  constexpr int64_t kBlock = 16;
+  const int64_t blocks = (c + kBlock - 1) / kBlock;
+  parallel_for(threads, n * blocks, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t img = i / blocks, c0 = (i % blocks) * kBlock;
+      cpu::nhwc_to_nchw(src + img * c * hw, c, hw, dst + img * c * hw, c0,
+                        std::min(c, c0 + kBlock));
+    }
+  });
+}
+
+class ConvFastKernel final : public PreparedKernel {
+ public:
+  ConvFastKernel(ConvFastSpec spec, bool depthwise)
+      : spec_(std::move(spec)), depthwise_(depthwise) {
+    if (depthwise_) dw_ = &cpu::depthwise_select();
+    else gemm_ = &cpu::brgemm_select();
+  }
+
+  // Packs constant weights now (the shape of W fixes everything packing depends on).
+  void pack(const Tensor& w) {
+    packed_.resize(static_cast<size_t>(packed_floats()));
+    pack_into(w.data<float>(), packed_.data());
+  }
+
+  // conv_f32_nhwc[_<act>]__<isa>_<mr>x<nr> (the BRGEMM variant's tile) or
+  // depthwise_f32_nhwc[_<act>]__<isa>_<lanes>.
+  std::string name() const override {
+    const std::string variant = depthwise_ ? dw_->name : gemm_->name;
+    const size_t sep = variant.find("__");
+    std::string n = depthwise_ ? "depthwise_f32_nhwc" : "conv_f32_nhwc";
+    if (spec_.act.kind != Activation::kNone) n += std::string("_") + activation_name(spec_.act.kind);
+    return n + (sep == std::string::npos ? "__" + variant : variant.substr(sep));
+  }
+
+  Status run(KernelContext& ctx) const override;
+
+ private:
+  int64_t group() const { return spec_.attrs.group; }
+  int64_t taps() const { return spec_.kernel_h * spec_.kernel_w; }
+  int64_t packed_weight_elems() const { return spec_.out_c * spec_.in_per_group * taps(); }
+  // Shape fields packing depends on (M, C, group, kernel).
+  cpu::ConvNhwcShape weight_shape() const {
+    cpu::ConvNhwcShape s;
+    s.in_c = spec_.in_per_group * group();
+    s.out_c = spec_.out_c;
+    s.group = group();
+    s.kernel_h = spec_.kernel_h;
+    s.kernel_w = spec_.kernel_w;
+    return s;
+  }
+  int64_t packed_floats() const {
+    return depthwise_ ? spec_.out_c * taps()
+                      : cpu::conv_nhwc_packed_floats(weight_shape(), gemm_->nr);
+  }
+  void pack_into(const float* w, float* dst) const {
+    if (depthwise_) cpu::depthwise_pack_weights(w, spec_.out_c, taps(), dst);
+    else cpu::conv_nhwc_pack_weights(weight_shape(), gemm_->nr, w, dst);
+  }
+  Result<cpu::ConvNhwcShape> shape_for(const KernelContext& ctx, const Shape& xs) const;
+  void compute_gemm(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op) const;
+  void compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
+                         const cpu::ConvNhwcOperands& op) const;
+
+  ConvFastSpec spec_;
+  bool depthwise_;
+  const cpu::BrgemmKernel* gemm_ = nullptr;
+  const cpu::DepthwiseKernel* dw_ = nullptr;
+  std::vector<float> packed_;  // empty: pack W on every run
+};
+
+Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
+                                                     const Shape& xs) const {
+  if (xs.size() != 4)
+    return ctx.error("fast convolution needs a rank-4 input, got " + shape_str(xs));
+  const bool cl = spec_.channels_last;
+  cpu::ConvNhwcShape s = weight_shape();
+  s.batch = xs[0];
+  s.in_h = cl ? xs[1] : xs[2];
+  s.in_w = cl ? xs[2] : xs[3];
+  const int64_t c = cl ? xs[3] : xs[1];
+  if (c != s.in_c)
+    return ctx.error("input has " + std::to_string(c) + " channels, the weights expect " +
+                     std::to_string(s.in_c) + " (" + std::to_string(spec_.in_per_group) +
+                     " per group x group " + std::to_string(group()) + ")");
+  SF_ASSIGN_OR_RETURN(ir::ConvGeometry g,
+                      ir::conv_geometry(spec_.attrs, {s.in_h, s.in_w},
+                                        {spec_.kernel_h, spec_.kernel_w}, spec_.label));
+  s.out_h = g.out[0];
+  s.out_w = g.out[1];
+  s.stride_h = g.strides[0];
+  s.stride_w = g.strides[1];
+  s.dilation_h = g.dilations[0];
+  s.dilation_w = g.dilations[1];
+  s.pad_top = g.pad_begin[0];
+  s.pad_left = g.pad_begin[1];
+  s.pad_bottom = g.pad_end[0];
+  s.pad_right = g.pad_end[1];
+  if (s.pad_top < 0 || s.pad_left < 0 || s.pad_bottom < 0 || s.pad_right < 0)
+    return ctx.error("negative pads " + shape_str(spec_.attrs.pads));
+  return s;
+}
+
+void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
+                                  const cpu::ConvNhwcOperands& op) const {
+  const cpu::BrgemmKernel& k = *gemm_;
+  const int64_t mg = s.out_per_group();
+  const int64_t n_tile = std::max<int64_t>(1, kChannelTile / k.nr) * k.nr;
+  const int64_t n_blocks = (mg + n_tile - 1) / n_tile;
+  const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
+  const bool flat = s.pointwise();
+  const int64_t pixels = flat ? s.batch * s.out_h * s.out_w : s.out_w;
+  const int64_t p_tile = flat ? kFlatTilePixels : kRowTilePixels;
+  const int64_t p_blocks = (pixels + p_tile - 1) / p_tile;
+  const int64_t rows = flat ? 1 : s.batch * s.out_h;
+  parallel_for(threads, rows * p_blocks * inner, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t outer = i / inner, in = i % inner;
+      const int64_t row = outer / p_blocks, pb = outer % p_blocks;
+      cpu::ConvNhwcTile t;
+      t.img = row / s.out_h;
+      t.oh = row % s.out_h;
+      t.ow0 = pb * p_tile;
+      t.ow_len = std::min(p_tile, pixels - t.ow0);
+      t.group = in / n_blocks;
+      t.n0 = (in % n_blocks) * n_tile;
+      t.n_len = std::min(n_tile, mg - t.n0);
+      cpu::conv_nhwc_tile(s, k, op, t);
+    }
+  });
+}
+
+void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
+                                       const cpu::ConvNhwcOperands& op) const {
+  const int64_t c = s.in_c, row_floats = s.out_w * c;
+  parallel_for(threads, s.batch * s.out_h, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const int64_t img = r / s.out_h, oh = r % s.out_h;
+      cpu::DepthwiseRowArgs a;
+      a.src = op.x + (img * s.padded_h() + oh * s.stride_h) * s.padded_w() * c;
+      a.padded_w = s.padded_w();
+      a.channels = c;
+      a.kernel_h = s.kernel_h;
+      a.kernel_w = s.kernel_w;
+      a.stride_w = s.stride_w;
+      a.dilation_h = s.dilation_h;
+      a.dilation_w = s.dilation_w;
+      a.out_w = s.out_w;
+      a.weights = op.packed_w;
+      a.bias = op.bias;
+      a.residual = op.residual ? op.residual + r * row_floats : nullptr;
+      a.dst = op.y + r * row_floats;
+      a.act = op.act;
+      dw_->fn(a);
+    }
+  });
+}
+
+Status ConvFastKernel::run(KernelContext& ctx) const {
+  const Tensor& x = ctx.input(0);
+  if (x.dtype() != DType::kF32) return ctx.error("fast convolution needs float32 input");
+  SF_ASSIGN_OR_RETURN(cpu::ConvNhwcShape s, shape_for(ctx, x.shape()));
+  const bool cl = spec_.channels_last;
+  const Shape y_shape = cl ? Shape{s.batch, s.out_h, s.out_w, s.out_c}
+                           : Shape{s.batch, s.out_c, s.out_h, s.out_w};
+  SF_ASSIGN_OR_RETURN(Tensor * y, ctx.output(0, DType::kF32, y_shape));
+  if (y->numel() == 0) return Status::ok();
+  const int threads = std::max(1, ctx.threads);
+  const int64_t in_hw = s.in_h * s.in_w, out_hw = s.out_h * s.out_w;
+
+  cpu::ConvNhwcOperands op;
+  op.act = spec_.act;
+  Tensor x_nhwc, x_pad, r_nhwc, y_nhwc, w_packed;
+  const float* xp = x.data<float>();
+  if (!cl) {
+    SF_ASSIGN_OR_RETURN(x_nhwc, scratch(ctx, {s.batch, s.in_h, s.in_w, s.in_c}));
+    to_nhwc(threads, xp, s.batch, s.in_c, in_hw, x_nhwc.data<float>());
+    xp = x_nhwc.data<float>();
+  }
+  if (s.padded()) {
+    SF_ASSIGN_OR_RETURN(x_pad, scratch(ctx, {s.batch, s.padded_h(), s.padded_w(), s.in_c}));
+    float* dst = x_pad.data<float>();
+    parallel_for(threads, s.batch * s.padded_h(), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) cpu::conv_nhwc_pad_row(s, xp, dst, i / s.padded_h(), i % s.padded_h());
+    });
+    xp = dst;
+  }
+  op.x = xp;
+  if (ctx.has(2)) {
+    if (ctx.input(2).numel() != s.out_c) return ctx.error("bias must have one value per output channel");
+    op.bias = ctx.input(2).data<float>();
+  }
+  if (ctx.has(3)) {
+    const Tensor& r = ctx.input(3);
+    if (r.shape() != y_shape)
+      return ctx.error("residual " + shape_str(r.shape()) + " must have the output's shape " +
+                       shape_str(y_shape));
+    op.residual = r.data<float>();
+    if (!cl) {
+      SF_ASSIGN_OR_RETURN(r_nhwc, scratch(ctx, {s.batch, s.out_h, s.out_w, s.out_c}));
+      to_nhwc(threads, r.data<float>(), s.batch, s.out_c, out_hw, r_nhwc.data<float>());
+      op.residual = r_nhwc.data<float>();
+    }
+  }
+  if (packed_.empty()) {
+    const Tensor& w = ctx.input(1);
+    if (w.dtype() != DType::kF32 || w.numel() != packed_weight_elems())
+      return ctx.error("weights must be float32 " +
+                       shape_str({spec_.out_c, spec_.in_per_group, spec_.kernel_h, spec_.kernel_w}));
+    SF_ASSIGN_OR_RETURN(w_packed, scratch(ctx, {packed_floats()}));
+    pack_into(w.data<float>(), w_packed.data<float>());
+    op.packed_w = w_packed.data<float>();
+  } else {
+    op.packed_w = packed_.data();
+  }
+  if (cl) {
+    op.y = y->data<float>();
+  } else {
+    SF_ASSIGN_OR_RETURN(y_nhwc, scratch(ctx, {s.batch, s.out_h, s.out_w, s.out_c}));
+    op.y = y_nhwc.data<float>();
+  }
+  if (depthwise_) {
+    compute_depthwise(threads, s, op);
+  } else {
+    std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
+    cpu::conv_nhwc_tap_offsets(s, offsets.data());
+    op.tap_offsets = offsets.data();
+    compute_gemm(threads, s, op);
+  }
+  if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());
+  return Status::ok();
+}
+
+// Conv and FusedConv share everything but the activation and the layout flag.
+Result<std::unique_ptr<PreparedKernel>> prepare_conv_like(const PrepareContext& ctx,
+                                                          const ActivationSpec& act,
+                                                          bool channels_last) {
+  const ir::Node& n = ctx.node;
+  const ir::TypeInfo* xt = ctx.input_type(0);
+  if (!xt || xt->dtype != DType::kF32 || !xt->shape || xt->shape->size() != 4)
+    return std::unique_ptr<PreparedKernel>();
+  const Tensor* w = ctx.constant(1);
+  const Shape* ws = w ? &w->shape() : ctx.static_input_shape(1);
+  if (!ws || ws->size() != 4) return std::unique_ptr<PreparedKernel>();
+  ConvFastSpec spec;
+  spec.label = n.label();
+  spec.attrs = n.attrs_as<ir::ConvAttrs>();
+  spec.out_c = (*ws)[0];
+  spec.in_per_group = (*ws)[1];
+  spec.kernel_h = (*ws)[2];
+  spec.kernel_w = (*ws)[3];
+  spec.act = act;
+  spec.channels_last = channels_last;
+  // The portable BRGEMM variant is slower than the reference's im2col + auto-vectorised GEMM;
+  // the depthwise kernels have their own vector variants.
+  if (!conv_is_depthwise(spec) && cpu::brgemm_select().isa == Isa::kScalar)
+    return std::unique_ptr<PreparedKernel>();
+  return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr);
+}
+
+Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {
+  return prepare_conv_like(ctx, ActivationSpec{}, false);
+}
+
+Result<std::unique_ptr<PreparedKernel>> prepare_fused_conv(const PrepareContext& ctx) {
+  const auto& a = ctx.node.attrs_as<ir::FusedConvAttrs>();
+  return prepare_conv_like(ctx, a.act, a.channels_last);
+}
+
+}  // namespace
+
+bool conv_is_depthwise(const ConvFastSpec& spec) {
+  const int64_t group = spec.attrs.group;
+  return group > 1 && spec.in_per_group == 1 && spec.out_c == group;
+}
+
+Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,
+                                                              const Tensor* weights) {
+  const int64_t group = spec.attrs.group;
+  if (group < 1 || spec.out_c < 1 || spec.in_per_group < 1 || spec.kernel_h < 1 ||
+      spec.kernel_w < 1 || spec.out_c % group != 0)
+    return std::unique_ptr<PreparedKernel>();
+  for (int64_t p : spec.attrs.pads)
+    if (p < 0) return std::unique_ptr<PreparedKernel>();
+  if (weights && weights->dtype() != DType::kF32) return std::unique_ptr<PreparedKernel>();
+  auto k = std::make_unique<ConvFastKernel>(spec, conv_is_depthwise(spec));
+  if (weights) k->pack(*weights);
+  return std::unique_ptr<PreparedKernel>(std::move(k));
+}
+
+void register_conv_fast_kernels() {
+  register_fast_kernel(ir::OpKind::kConv, prepare_conv);
+  register_fast_kernel(ir::OpKind::kFusedConv, prepare_fused_conv);
+}
+
+}  // namespace sf::rt

@@ -1,0 +1,39 @@
+// Fast 2-D fp32 convolution (kernels/cpu/conv): direct NHWC convolution on BRGEMM, one GEMM for
+// 1x1 stride-1 layers, per-group BRGEMM for grouped layers and a vectorised depthwise kernel.
+// ONNX Conv (NCHW) is transposed to NHWC in scratch and back; a channels-last convolution
+// (FusedConv with channels_last) reads and writes NHWC directly.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/activation.hpp"
+#include "ir/ops/linalg.hpp"
+#include "runtime/fast_kernel.hpp"
+
+namespace sf::rt {
+
+// What one convolution node asks for; fixed at prepare time.
+struct ConvFastSpec {
+  std::string label;  // the node, for errors
+  ir::ConvAttrs attrs;
+  int64_t out_c = 0, in_per_group = 0, kernel_h = 0, kernel_w = 0;  // W [M, C/group, kH, kW]
+  ActivationSpec act;
+  bool channels_last = false;  // X, R, Y NHWC (else NCHW)
+};
+
+// Builds the fast kernel. Inputs at run time: X, W, [B], [R] (R has Y's shape and layout).
+// `weights`, when given (a constant W and ExecOptions::pack_weights), is packed now; otherwise
+// W is packed on every run. Returns nullptr for shapes the kernels do not cover.
+Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,
+                                                              const Tensor* weights);
+
+// Depthwise: group == C == M (one filter per channel); runs on the depthwise kernels.
+bool conv_is_depthwise(const ConvFastSpec& spec);
+
+// Registers the Conv and FusedConv PrepareFns (2-D, fp32). They decline (reference runs) non-depthwise layers
+// when the only BRGEMM variant max_isa() allows is the scalar one, which is slower than the
+// reference; make_conv_fast_kernel itself builds any variant (tests use it).
+void register_conv_fast_kernels();
+
+}  // namespace sf::rt
