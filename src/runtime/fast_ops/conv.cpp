@@ -88,6 +88,9 @@ class ConvFastKernel final : public PreparedKernel {
   }
 
   Status run(KernelContext& ctx) const override;
+  std::vector<size_t> packed_inputs() const override {
+    return packed_.empty() ? std::vector<size_t>{} : std::vector<size_t>{1};
+  }
 
  private:
   int64_t group() const { return spec_.attrs.group; }

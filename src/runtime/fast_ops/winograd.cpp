@@ -129,6 +129,8 @@ class WinogradConvKernel final : public PreparedKernel {
   }
 
   std::string name() const override { return name_; }
+  // W is transformed into U at prepare and never read again.
+  std::vector<size_t> packed_inputs() const override { return {1}; }
 
   Status run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);

@@ -466,16 +466,16 @@ TEST(WinogradRuntime, SwitchesAndIneligibleNodesFallBack) {
     EnvGuard env("f43");
     auto off = make_session(cc, d, 1, /*winograd=*/false);
     ASSERT_TRUE(off.is_ok());
-    EXPECT_EQ((*off)->kernel_name(0), "ref");
+    EXPECT_EQ((*off)->kernel_name(0).find("winograd"), std::string::npos) << (*off)->kernel_name(0);
     auto strided = make_session(cc, d, 1, true, /*stride=*/2);
     ASSERT_TRUE(strided.is_ok());
-    EXPECT_EQ((*strided)->kernel_name(0), "ref");
+    EXPECT_EQ((*strided)->kernel_name(0).find("winograd"), std::string::npos) << (*strided)->kernel_name(0);
   }
   {
     EnvGuard env("off");
     auto s = make_session(cc, d, 1);
     ASSERT_TRUE(s.is_ok());
-    EXPECT_EQ((*s)->kernel_name(0), "ref");
+    EXPECT_EQ((*s)->kernel_name(0).find("winograd"), std::string::npos) << (*s)->kernel_name(0);
   }
   {
     EnvGuard env("f63");
@@ -507,7 +507,7 @@ TEST(WinogradRuntime, CostModelDeclinesSmallLayersAndTakesResNetLayers) {
   const ConvCase small{1, 4, 4, 6, 6, 1, true, false, {}};
   auto s = make_session(small, make_data(small, 3), 1);
   ASSERT_TRUE(s.is_ok());
-  EXPECT_EQ((*s)->kernel_name(0), "ref");
+  EXPECT_EQ((*s)->kernel_name(0).find("winograd"), std::string::npos) << (*s)->kernel_name(0);
 }
 
 }  // namespace
