@@ -205,6 +205,12 @@ Status Session::prepare() {
   }
   kernels_.clear();
   fast_.clear();
+  std::vector<int> readers_left(g.values.size(), 0);
+  std::vector<bool> releasable(g.values.size(), true);
+  for (const ir::Node& n : g.nodes)
+    for (ir::ValueId id : n.inputs)
+      if (id != ir::kNoValue) ++readers_left[static_cast<size_t>(id)];
+  for (ir::ValueId o : g.outputs) releasable[static_cast<size_t>(o)] = false;
   for (const ir::Node& n : g.nodes) {
     RunFn fn = find_kernel(n.op);
     if (!fn)
@@ -214,8 +220,8 @@ Status Session::prepare() {
     auto fast = prepare_fast_kernel(g, n, opts_.exec);
     if (!fast) return fast.status().with_context(n.label());
     fast_.push_back(std::move(fast).value());
+    release_packed_inputs(fast_.size() - 1, readers_left, releasable);
   }
-  release_packed_constants();
   // Liveness: free each intermediate value after its last reader.
   std::vector<int64_t> last_use(g.values.size(), -1);
   for (size_t k = 0; k < g.nodes.size(); ++k)
@@ -246,25 +252,22 @@ std::vector<IoInfo> Session::outputs() const {
   return out;
 }
 
-void Session::release_packed_constants() {
+// Called after node k's kernel is chosen: a constant whose readers have all been prepared and
+// all hold it packed is freed at once, so preparing a model never holds all weights twice (peak
+// RSS stays near one copy of the weights).
+void Session::release_packed_inputs(size_t k, std::vector<int>& readers_left,
+                                    std::vector<bool>& releasable) {
   ir::Graph& g = *graph_;
-  // For each constant: true while every reader is a fast kernel that packed it.
-  std::vector<int8_t> releasable(g.values.size(), -1);  // -1: no reader seen yet
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    const ir::Node& n = g.nodes[k];
-    const std::vector<size_t> packed = fast_[k] ? fast_[k]->packed_inputs() : std::vector<size_t>{};
-    for (size_t i = 0; i < n.inputs.size(); ++i) {
-      const ir::ValueId id = n.inputs[i];
-      if (id == ir::kNoValue) continue;
-      const bool ok = std::find(packed.begin(), packed.end(), i) != packed.end();
-      int8_t& r = releasable[static_cast<size_t>(id)];
-      r = (r == -1 || r == 1) && ok ? 1 : 0;
-    }
-  }
-  for (ir::ValueId o : g.outputs) releasable[static_cast<size_t>(o)] = 0;
-  for (size_t v = 0; v < g.values.size(); ++v) {
+  const ir::Node& n = g.nodes[k];
+  const std::vector<size_t> packed = fast_[k] ? fast_[k]->packed_inputs() : std::vector<size_t>{};
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const ir::ValueId id = n.inputs[i];
+    if (id == ir::kNoValue) continue;
+    const size_t v = static_cast<size_t>(id);
+    if (std::find(packed.begin(), packed.end(), i) == packed.end()) releasable[v] = false;
+    if (--readers_left[v] > 0 || !releasable[v]) continue;
     ir::Value& val = g.values[v];
-    if (releasable[v] != 1 || !val.constant || val.producer >= 0) continue;
+    if (!val.constant || val.producer >= 0 || !val.constant->raw()) continue;
     released_bytes_ += static_cast<int64_t>(val.constant->nbytes());
     // Dtype and shape stay (kernels check them); the bytes go.
     val.constant = Tensor::view(val.constant->dtype(), val.constant->shape(), nullptr);

@@ -63,7 +63,7 @@ class Session {
 
  private:
   Status prepare();
-  void release_packed_constants();
+  void release_packed_inputs(size_t k, std::vector<int>& readers_left, std::vector<bool>& releasable);
   std::unique_ptr<ir::Graph> graph_;
   SessionOptions opts_;
   ir::PassStats stats_;
