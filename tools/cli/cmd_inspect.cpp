@@ -45,10 +45,10 @@ int inspect(const std::string& path, bool optimize, bool fuse, bool per_node) {
     std::printf(" (after folding %d, removing %d identities and %d dead nodes)", ps.folded,
                 ps.identities_removed, ps.dead_removed);
     if (fuse)
-      std::printf("\nfusion: %d BatchNorms folded; %d FusedConv, %d FusedMatMul (%d biases, "
+      std::printf("\nfusion: %d BatchNorms folded, %d Pads folded; %d FusedConv, %d FusedMatMul (%d biases, "
                   "%d residuals, %d activations absorbed); %d LayerNorms, %d Gelus, "
                   "%d attentions recognised",
-                  ps.bn_folded, ps.convs_fused, ps.matmuls_fused, ps.biases_fused,
+                  ps.bn_folded, ps.pads_folded, ps.convs_fused, ps.matmuls_fused, ps.biases_fused,
                   ps.residuals_fused, ps.activations_fused, ps.layernorms, ps.gelus,
                   ps.attentions);
   }

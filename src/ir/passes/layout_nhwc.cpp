@@ -10,6 +10,7 @@
 #include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
 #include "ir/ops/fused.hpp"
+#include "ir/ops/tensor.hpp"
 #include "ir/passes/passes.hpp"
 
 namespace sf::ir {
@@ -61,6 +62,11 @@ bool is_anchor(const Graph& g, const Node& n) {
 // The inputs of a region node that carry activations (the ones that change layout).
 std::vector<size_t> data_inputs(const Node& n) {
   switch (n.op) {
+    case OpKind::kConcat: {
+      std::vector<size_t> all(n.inputs.size());
+      std::iota(all.begin(), all.end(), size_t{0});
+      return all;
+    }
     case OpKind::kFusedConv: return n.has_input(3) ? std::vector<size_t>{0, 3} : std::vector<size_t>{0};
     case OpKind::kConv: return {0};
     case OpKind::kAdd:
@@ -89,6 +95,16 @@ bool can_join(const Graph& g, const Node& n, const std::vector<bool>& region_val
       const auto& sx = g.value(x).type.shape;
       const auto& sy = g.value(y).type.shape;
       return region_value[static_cast<size_t>(y)] && sy && shape_is_static(*sx) && *sx == *sy;
+    }
+    // Along the channels (axis 1 of NCHW, 3 of NHWC); every input a region value.
+    case OpKind::kConcat: {
+      const int64_t axis = n.attrs_as<AxisAttrs>().axis;
+      if (axis != 1 && axis != -3) return false;
+      for (size_t i = 0; i < n.inputs.size(); ++i)
+        if (!n.has_input(i) || !region_value[static_cast<size_t>(n.inputs[i])] ||
+            !is_rank4_f32(g, n.inputs[i]))
+          return false;
+      return true;
     }
     // A rank-4 input means a 2-D window (inference checks rank = kernel dims + 2).
     case OpKind::kMaxPool:
@@ -146,6 +162,7 @@ Status to_channels_last(Node& n) {
     case OpKind::kMaxPool: n.op = OpKind::kMaxPoolNhwc; break;
     case OpKind::kAveragePool: n.op = OpKind::kAveragePoolNhwc; break;
     case OpKind::kGlobalAveragePool: n.op = OpKind::kGlobalAveragePoolNhwc; break;
+    case OpKind::kConcat: n.raw_attrs["axis"] = int_attr(3); break;
     default: return Status::ok();  // layout-agnostic: unchanged
   }
   if (op_is_internal(n.op)) n.domain = kInternalDomain;

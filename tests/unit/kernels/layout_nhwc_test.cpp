@@ -12,6 +12,7 @@
 #include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
 #include "ir/ops/fused.hpp"
+#include "ir/ops/tensor.hpp"
 #include "runtime/session.hpp"
 
 namespace sf {
@@ -224,6 +225,70 @@ TEST(LayoutNhwc, ConvChainComputesTheSameAsWithoutThePass) {
       EXPECT_TRUE(n.attrs_as<ir::FusedConvAttrs>().channels_last) << n.name;
       EXPECT_EQ(g.value(n.outputs[0]).type.shape->back(), 8) << n.name;  // NHWC: C last
     }
+}
+
+// SqueezeNet's fire modules: x -> conv -> {1x1 conv, 3x3 conv} -> Concat(axis 1) -> MaxPool ->
+// 1x1 conv -> Concat(conv, pool, axis -3) (output); the first Concat is also read by a Concat
+// along H (output), which stays outside the region.
+std::unique_ptr<Graph> concat_chain() {
+  Builder b;
+  const ValueId x = b.input("x", {1, 6, 9, 9});
+  b.input("e", {1, 8, 5, 5});  // read by no node (run() feeds it)
+  const ValueId c1 = b.conv({x, b.constant("w1", {8, 6, 3, 3}, 1)}, "c1", 3, 1, "relu");
+  const ValueId e1 = b.conv({c1, b.constant("we1", {4, 8, 1, 1}, 2), b.constant("be1", {4}, 3)},
+                            "e1", 1, 0, "relu");
+  const ValueId e3 = b.conv({c1, b.constant("we3", {5, 8, 3, 3}, 4)}, "e3", 3, 1, "relu");
+  ir::AttrMap ax1;
+  ax1["axis"] = int1(1);
+  const ValueId cat = b.node(OpKind::kConcat, {e1, e3}, "cat", ax1);
+  ir::AttrMap pool;
+  pool["kernel_shape"] = ints({3, 3});
+  pool["strides"] = ints({2, 2});
+  const ValueId p = b.node(OpKind::kMaxPool, {cat}, "p", pool);
+  const ValueId f = b.conv({p, b.constant("wf", {6, 9, 1, 1}, 5)}, "f", 1, 0, "none");
+  ir::AttrMap axm3;
+  axm3["axis"] = int1(-3);
+  const ValueId cat2 = b.node(OpKind::kConcat, {f, p}, "cat2", axm3);
+  ir::AttrMap ax2;
+  ax2["axis"] = int1(2);
+  const ValueId h = b.node(OpKind::kConcat, {cat, cat}, "h", ax2);
+  return b.done({cat2, h});
+}
+
+TEST(LayoutNhwc, ConcatAlongChannelsJoinsTheRegion) {
+  const rt::NamedTensors want = run(concat_chain(), false, false);
+  auto rewritten = concat_chain();
+  ASSERT_TRUE(ir::infer_graph(*rewritten).is_ok());
+  ir::PassStats stats;
+  ASSERT_TRUE(ir::layout_nhwc(*rewritten, stats).is_ok());
+  rt::SessionOptions plain;
+  plain.optimize = false;
+  plain.exec.fast_kernels = false;
+  auto ref = rt::Session::from_graph(std::move(rewritten), plain);
+  ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
+  auto ref_out = (*ref)->run({{"x", random_tensor({1, 6, 9, 9}, 11)},
+                              {"e", random_tensor({1, 8, 5, 5}, 12)}});
+  ASSERT_TRUE(ref_out.is_ok()) << ref_out.status().to_string();
+  expect_same(*ref_out, want, "reference kernels");
+  std::unique_ptr<rt::Session> s;
+  expect_same(run(concat_chain(), true, true, &s), want, "fast kernels");
+  // Enter: x; leave: cat (read by h) and cat2 (graph output).
+  const Graph& g = s->graph();
+  EXPECT_EQ(count(g, OpKind::kTranspose), 3);
+  EXPECT_EQ(count(g, OpKind::kMaxPoolNhwc), 1);
+  EXPECT_EQ(s->pass_stats().layout_nodes, 7);
+  int along_c = 0, along_h = 0;
+  for (const ir::Node& n : g.nodes) {
+    if (n.op != OpKind::kConcat) continue;
+    const int64_t axis = n.attrs_as<ir::AxisAttrs>().axis;
+    if (axis == 3) {
+      ++along_c;
+      EXPECT_EQ(g.value(n.outputs[0]).type.shape->back(), n.name == "cat_node" ? 9 : 15) << n.name;
+    }
+    along_h += axis == 2;
+  }
+  EXPECT_EQ(along_c, 2);
+  EXPECT_EQ(along_h, 1);
 }
 
 TEST(LayoutNhwc, LoneConvolutionIsLeftInNchw) {
