@@ -1,4 +1,6 @@
-// Execution knobs of a session. Every optimisation has a switch so benchmarks can turn one off
+// Execution knobs of a session. There is no non-deterministic mode: every kernel splits work
+// over independent output blocks only, so outputs are bit-identical for any thread count.
+// Every optimisation has a switch so benchmarks can turn one off
 // at a time (the ablation table in docs/performance.md) and tests can compare paths.
 #pragma once
 
@@ -6,7 +8,6 @@ namespace sf::rt {
 
 struct ExecOptions {
   int threads = 1;             // resolved: >= 1
-  bool deterministic = true;   // bit-identical outputs for any thread count (no split reductions)
   bool fast_kernels = true;    // false: reference kernels only
   bool fuse = true;            // graph fusion passes (BatchNorm folding, epilogues, patterns)
   bool layout = true;          // channels-last layout for convolution chains
