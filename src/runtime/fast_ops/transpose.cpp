@@ -87,7 +87,7 @@ std::optional<TransposePlan> canonicalise(const Shape& in, const std::vector<int
 }
 
 // Bytes each thread should at least move before another thread is worth starting.
-constexpr int64_t kMinBytesPerThread = 32 * 1024;
+constexpr int64_t kMinBytesPerThread = 128 * 1024;
 // Rows or columns per work item of the 2-D transpose (a multiple of every tile).
 constexpr int64_t kBlock = 64;
 

@@ -93,10 +93,10 @@ std::vector<PermCase> perm_cases() {
       {f, {3, 4, 5}, V{2, 0, 1}, true},
       {f, {2, 3, 4, 5}, V{2, 3, 0, 1}, true},
       {f, {6, 1, 5, 1}, V{2, 0, 3, 1}, true},
-      {f, {2, 96, 200}, V{0, 2, 1}, true},         // large enough for 3 threads
-      {f, {200, 96}, V{1, 0}, true},
-      {f, {1, 50, 40, 16}, V{0, 2, 1, 3}, true},
-      {f, {1, 200, 300}, V{1, 0, 2}, true},        // identity after dropping the 1
+      {f, {2, 96, 520}, V{0, 2, 1}, true},         // large enough for 3 threads
+      {f, {520, 193}, V{1, 0}, true},
+      {f, {1, 60, 100, 17}, V{0, 2, 1, 3}, true},
+      {f, {1, 300, 340}, V{1, 0, 2}, true},        // identity after dropping the 1
       {f, {5}, V{0}, true},
       {f, {1, 1}, V{1, 0}, true},
       {f, {2, 3, 4, 5}, V{0, 1, 2, 3}, true},
@@ -127,9 +127,11 @@ ir::AttrMap perm_attrs(const std::optional<std::vector<int64_t>>& perm) {
 
 std::string describe(const PermCase& c) {
   std::string s = std::string(dtype_name(c.dtype)) + shape_str(c.shape) + " perm";
-  if (c.perm)
-    for (int64_t p : *c.perm) s += " " + std::to_string(p);
-  else s += " (reverse)";
+  if (!c.perm) return s + " (reverse)";
+  for (int64_t p : *c.perm) {
+    s += ' ';
+    s += std::to_string(p);
+  }
   return s;
 }
 
@@ -150,8 +152,9 @@ TEST(TransposeFast, MatchesReferenceAtEveryIsaAndThreadCount) {
                                  " threads " + std::to_string(threads) + " kernel " + got.kernel;
         EXPECT_EQ(got.kernel != "ref", c.taken) << what;
         EXPECT_TRUE(same_bytes(got.out, want.out)) << what;
-        if (c.taken && got.kernel.rfind("transpose_b32__", 0) == 0)
+        if (c.taken && got.kernel.rfind("transpose_b32__", 0) == 0) {
           EXPECT_EQ(got.kernel, cpu::transpose_select().name) << what;
+        }
       }
     }
   }
