@@ -93,10 +93,10 @@ std::vector<PermCase> perm_cases() {
       {f, {3, 4, 5}, V{2, 0, 1}, true},
       {f, {2, 3, 4, 5}, V{2, 3, 0, 1}, true},
       {f, {6, 1, 5, 1}, V{2, 0, 3, 1}, true},
-      {f, {2, 96, 520}, V{0, 2, 1}, true},         // large enough for 3 threads
-      {f, {520, 193}, V{1, 0}, true},
-      {f, {1, 60, 100, 17}, V{0, 2, 1, 3}, true},
-      {f, {1, 300, 340}, V{1, 0, 2}, true},        // identity after dropping the 1
+      {f, {2, 96, 4100}, V{0, 2, 1}, true},        // >= 3 MB: split over 3 threads
+      {f, {4100, 193}, V{1, 0}, true},
+      {f, {1, 60, 780, 17}, V{0, 2, 1, 3}, true},
+      {f, {1, 300, 2630}, V{1, 0, 2}, true},       // identity after dropping the 1
       {f, {5}, V{0}, true},
       {f, {1, 1}, V{1, 0}, true},
       {f, {2, 3, 4, 5}, V{0, 1, 2, 3}, true},
