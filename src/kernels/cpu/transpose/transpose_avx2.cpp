@@ -1,10 +1,8 @@
 // AVX2 2-D transpose of 4-byte elements (formula in transpose.hpp): full 8x8 tiles go through
 // registers (unpacklo/hi, shuffle, permute2f128: bit moves only, exact); the row and column
-// remainders (< 8) are copied with scalar loops. Narrow sources are software-prefetched one strip
-// ahead.
+// remainders (< 8) are copied with scalar loops. Column strips outer: each destination row is
+// written front to back.
 #include <immintrin.h>
-
-#include <algorithm>
 
 #include "kernels/cpu/transpose/transpose.hpp"
 
@@ -41,22 +39,14 @@ void transpose_b32__avx2_8x8(const uint32_t* src, int64_t lds, uint32_t* dst, in
   const auto* s = reinterpret_cast<const float*>(src);
   auto* d = reinterpret_cast<float*>(dst);
   const int64_t rf = rows / 8 * 8, cf = cols / 8 * 8;
-  // As in the AVX-512 variant: for narrow sources, each tile prefetches the lines the same tile
-  // of the next 8-row strip will read (one 64-byte line covers two 8-column tiles).
-  const bool prefetch = cols <= 256;
-  for (int64_t i0 = 0; i0 < rf; i0 += 8) {
-    const int64_t rn = std::clamp<int64_t>(rows - i0 - 8, 0, 8);
-    for (int64_t j0 = 0; j0 < cf; j0 += 8) {
-      if (prefetch && j0 % 16 == 0)
-        for (int64_t k = 0; k < rn; ++k)
-          _mm_prefetch(reinterpret_cast<const char*>(s + (i0 + 8 + k) * lds + j0), _MM_HINT_T0);
-      tile8x8(s + i0 * lds + j0, lds, d + j0 * ldd + i0, ldd);
-    }
-    for (int64_t j = cf; j < cols; ++j)
-      for (int64_t i = i0; i < i0 + 8; ++i) dst[j * ldd + i] = src[i * lds + j];
+  // Column strips outer, as in the AVX-512 variant: destination rows are written front to back.
+  for (int64_t j0 = 0; j0 < cf; j0 += 8) {
+    for (int64_t i0 = 0; i0 < rf; i0 += 8) tile8x8(s + i0 * lds + j0, lds, d + j0 * ldd + i0, ldd);
+    for (int64_t j = j0; j < j0 + 8; ++j)
+      for (int64_t i = rf; i < rows; ++i) dst[j * ldd + i] = src[i * lds + j];
   }
-  for (int64_t j = 0; j < cols; ++j)
-    for (int64_t i = rf; i < rows; ++i) dst[j * ldd + i] = src[i * lds + j];
+  for (int64_t j = cf; j < cols; ++j)
+    for (int64_t i = 0; i < rows; ++i) dst[j * ldd + i] = src[i * lds + j];
 }
 
 }  // namespace sf::cpu
