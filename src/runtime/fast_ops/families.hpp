@@ -18,6 +18,8 @@ void register_matmul_fast_kernels();
 void register_eltwise_fast_kernels();
 // The internal Attention op on the fused FlashAttention-2 kernel (fast_ops/attention.cpp).
 void register_attention_fast_kernels();
+// Transpose reducing to the batched swap [N, A, B, C] -> [N, B, A, C] or a copy (transpose.cpp).
+void register_transpose_fast_kernels();
 
 inline void register_all_fast_kernels() {
   register_winograd_fast_kernels();
@@ -26,6 +28,7 @@ inline void register_all_fast_kernels() {
   register_matmul_fast_kernels();
   register_eltwise_fast_kernels();
   register_attention_fast_kernels();
+  register_transpose_fast_kernels();
 }
 
 }  // namespace sf::rt
