@@ -14,6 +14,10 @@
 //   epilogue = bias + residual + activation, on the last K block only.
 // A 1x1 stride-1 unpadded convolution is one GEMM over all pixels (tiles run along the flat
 // pixel index, one tap).
+// Narrow outputs (a row fills the mr-row register tile poorly, e.g. 7 or 14 pixels with mr = 6)
+// use an im2col matrix instead: row p (flat output pixel over batch*out_h*out_w) holds the taps'
+// input pixels [tap][in_c], so tiles run along the flat pixel index across output rows, with
+// lda = taps * in_c and tap blocks at stride in_c. Same products summed in the same order.
 // Padding: the caller builds a zero-padded copy of the input in scratch (conv_nhwc_pad_row), so
 // the inner loops never test the rim; an unpadded convolution reads the input directly.
 // Accumulation: fp32 in the BRGEMM's registers over (tap, channel) in a fixed order, so results
@@ -69,7 +73,17 @@ void conv_nhwc_tap_offsets(const ConvNhwcShape& s, int64_t* offsets);
 void conv_nhwc_pad_row(const ConvNhwcShape& s, const float* src, float* dst, int64_t img,
                        int64_t prow);
 
-// One tile of output. For a pointwise shape, `ow0` is a flat pixel index over batch*out_h*out_w
+// The im2col matrix is used when the BRGEMM's row efficiency on one output row,
+// out_w / roundup(out_w, mr), is below 0.85 and the matrix holds at most kConvIm2colMaxFloats.
+inline constexpr int64_t kConvIm2colMaxFloats = int64_t{4} << 20;
+int64_t conv_nhwc_im2col_floats(const ConvNhwcShape& s);
+bool conv_nhwc_use_im2col(const ConvNhwcShape& s, int mr);
+// Writes im2col rows [p0, p1) (flat output pixels) from the padded input `xp`:
+// dst[p][t][c] = xp[img, oh*sh + i*dh, ow*sw + j*dw, c] for tap t = (i, j).
+void conv_nhwc_im2col_rows(const ConvNhwcShape& s, const float* xp, float* dst, int64_t p0,
+                           int64_t p1);
+
+// One tile of output. For a pointwise shape or an im2col operand, `ow0` is a flat pixel index over batch*out_h*out_w
 // and img/oh are ignored. n0 must be a multiple of the variant's nr.
 struct ConvNhwcTile {
   int64_t img = 0, oh = 0, ow0 = 0, ow_len = 0;
@@ -77,7 +91,9 @@ struct ConvNhwcTile {
 };
 
 struct ConvNhwcOperands {
-  const float* x = nullptr;         // padded input (or the input when unpadded / pointwise)
+  const float* x = nullptr;         // padded input (or the input when unpadded / pointwise),
+                                    // or the im2col matrix when `im2col`
+  bool im2col = false;
   const float* packed_w = nullptr;  // conv_nhwc_pack_weights for the variant's nr
   const int64_t* tap_offsets = nullptr;
   const float* bias = nullptr;      // [out_c] or nullptr
