@@ -28,7 +28,9 @@ bool has_epilogue(const ConvNhwcOperands& op) {
 
 int64_t conv_nhwc_k_block(const ConvNhwcShape& s) {
   const int64_t cg = s.in_per_group();
-  const int64_t blocks = (cg + kConvKBlockMax - 1) / kConvKBlockMax;
+  const int64_t max_block =
+      std::min(kConvKBlockMax, std::max<int64_t>(64, kConvTapKMax / std::max<int64_t>(1, s.taps())));
+  const int64_t blocks = (cg + max_block - 1) / max_block;
   return blocks > 0 ? (cg + blocks - 1) / blocks : cg;
 }
 

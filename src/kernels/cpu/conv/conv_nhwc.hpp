@@ -9,7 +9,8 @@
 // group, a block of output channels that starts on a panel boundary):
 //   M = output pixels; A_i rows are input pixels, lda = C * stride_w
 //   N = output channels of the group, B_i = the packed weights of tap i (panels of nr columns)
-//   K = input channels of the group, blocked by kKBlockMax (later blocks accumulate into C)
+//   K = input channels of the group, blocked by kConvKBlockMax and kConvTapKMax / taps (later
+//       blocks accumulate into C)
 //   batch = kH * kW taps, addressed by element offsets from the tile's first input pixel
 //   epilogue = bias + residual + activation, on the last K block only.
 // A 1x1 stride-1 unpadded convolution is one GEMM over all pixels (tiles run along the flat
@@ -34,6 +35,10 @@ namespace sf::cpu {
 
 // The largest K block (input channels per group) one BRGEMM call reduces over.
 inline constexpr int64_t kConvKBlockMax = 512;
+// ... further limited so that one B panel of a call (taps * K block rows of nr floats) stays in
+// L2 while the call's row blocks sweep it: taps * K block <= kConvTapKMax (at least 64 channels).
+// Without it a 3x3 layer with 512 channels streams a 1.2 MB panel from L3 per 6-row block.
+inline constexpr int64_t kConvTapKMax = 2048;
 
 struct ConvNhwcShape {
   int64_t batch = 1, in_h = 1, in_w = 1, in_c = 1;  // X [batch, in_h, in_w, in_c]
