@@ -95,6 +95,14 @@ std::vector<ConvCase> conv_cases() {
       {"depthwise_3x3_s2", 2, 72, 11, 11, 72, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 72, true},
       {"depthwise_5x5_dil2", 1, 19, 12, 12, 19, 5, 5, 1, 1, 2, 2, {4, 4, 4, 4}, 19, false},
       {"depthwise_multiplier2", 1, 6, 7, 7, 12, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 6, true},
+      // Tall padded depthwise layers pad chunks of several output rows (remainder chunks too).
+      {"depthwise_3x3_s1_tall", 1, 20, 37, 6, 20, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 20, true},
+      {"depthwise_3x3_s2_tall", 2, 24, 35, 5, 24, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 24, true},
+      {"depthwise_3x3_dil2_tall", 1, 16, 33, 4, 16, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 16, false},
+      {"depthwise_asym_pads_tall", 1, 8, 30, 5, 8, 3, 3, 1, 1, 1, 1, {0, 1, 2, 0}, 8, true},
+      // Narrow outputs: the im2col path, through the session at every ISA and thread count.
+      {"3x3_7x7_im2col", 2, 40, 7, 7, 70, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true},
+      {"3x3_s2_14to7_im2col", 1, 24, 14, 14, 33, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true},
   };
 }
 
