@@ -28,6 +28,8 @@ const LayerShape kShapes[] = {
     {"r50_l1_3x3_64", 56, 64, 64, 3, 1, 1},
     {"r50_l2_3x3s2_128", 56, 128, 128, 3, 2, 1},
     {"r50_l3_1x1_1024_256", 14, 1024, 256, 1, 1, 1},
+    {"r50_l3_3x3_256", 14, 256, 256, 3, 1, 1},
+    {"r50_l4_3x3s2_512", 14, 512, 512, 3, 2, 1},
     {"r50_l4_3x3_512", 7, 512, 512, 3, 1, 1},
     {"mbv2_1x1_32_144", 56, 24, 144, 1, 1, 1},
     {"mbv2_dw3x3_144", 56, 144, 144, 3, 1, 144},
@@ -52,7 +54,8 @@ double flops(const cpu::ConvNhwcShape& s) {
   return 2.0 * s.batch * s.out_h * s.out_w * s.out_c * s.in_per_group() * s.taps();
 }
 
-void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel* k) {
+// im2col: the narrow-output path (im2col matrix built inside the timed loop, flat pixel tiles).
+void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel* k, bool im2col) {
   const cpu::ConvNhwcShape s = make_shape(l);
   std::vector<float> x(static_cast<size_t>(s.padded_h() * s.padded_w() * s.in_c), 0.5f);
   std::vector<float> w(static_cast<size_t>(s.out_c * s.in_per_group() * s.taps()), 0.25f);
@@ -68,18 +71,27 @@ void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel
   op.y = y.data();
   op.act.kind = Activation::kRelu;
   const int64_t mg = s.out_per_group();
-  // A pointwise layer tiles the flat pixel index; others tile each output row.
-  const int64_t rows = s.pointwise() ? 1 : s.out_h;
-  const int64_t pixels = s.pointwise() ? s.out_h * s.out_w : s.out_w;
+  // A pointwise layer (or im2col) tiles the flat pixel index; others tile each output row.
+  const bool flat = s.pointwise() || im2col;
+  const int64_t rows = flat ? 1 : s.out_h;
+  const int64_t pixels = flat ? s.out_h * s.out_w : s.out_w;
+  std::vector<float> cols(im2col ? static_cast<size_t>(cpu::conv_nhwc_im2col_floats(s)) : 0);
+  op.im2col = im2col;
+  if (im2col) op.x = cols.data();
   for (auto _ : state) {
+    if (im2col) cpu::conv_nhwc_im2col_rows(s, x.data(), cols.data(), 0, pixels);
     for (int64_t oh = 0; oh < rows; ++oh)
       for (int64_t ow0 = 0; ow0 < pixels; ow0 += 64) {
         cpu::ConvNhwcTile t;
         t.oh = oh;
         t.ow0 = ow0;
         t.ow_len = std::min<int64_t>(64, pixels - ow0);
-        t.n_len = mg;
-        cpu::conv_nhwc_tile(s, *k, op, t);
+        // Channel blocks of 128 (whole panels), as the runtime binding tiles them.
+        const int64_t n_tile = std::max<int64_t>(1, 128 / k->nr) * k->nr;
+        for (t.n0 = 0; t.n0 < mg; t.n0 += n_tile) {
+          t.n_len = std::min(n_tile, mg - t.n0);
+          cpu::conv_nhwc_tile(s, *k, op, t);
+        }
       }
     benchmark::DoNotOptimize(y.data());
   }
@@ -130,7 +142,11 @@ int register_conv_benchmarks() {
     for (const cpu::BrgemmKernel& k : cpu::brgemm_kernels()) {
       if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
       benchmark::RegisterBenchmark((std::string("conv_") + l.name + "/" + k.name).c_str(),
-                                   bench_direct, l, &k);
+                                   bench_direct, l, &k, false);
+      if (l.k > 1)
+        benchmark::RegisterBenchmark(
+            (std::string("conv_") + l.name + "_im2col/" + k.name).c_str(), bench_direct, l, &k,
+            true);
     }
   }
   return 0;

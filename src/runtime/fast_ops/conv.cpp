@@ -1,5 +1,6 @@
 // Binding of 2-D fp32 convolutions to kernels/cpu/conv (see conv.hpp). Work is split over
-// independent output tiles (image, output row, pixel chunk, group, output-channel block) or, for
+// independent output tiles (image, output row, pixel chunk, group, output-channel block; narrow
+// outputs go through an im2col matrix and flat pixel chunks across rows) or, for
 // depthwise layers, output rows; each output element is computed by one tile with the same
 // arithmetic whatever the thread count, so results are deterministic.
 #include "runtime/fast_ops/conv.hpp"
@@ -22,6 +23,8 @@ constexpr int64_t kRowTilePixels = 64;
 constexpr int64_t kFlatTilePixels = 64;
 // Output channels per tile, rounded down to whole panels (at least one).
 constexpr int64_t kChannelTile = 128;
+// Below this many pixel tiles, channel blocks shrink to one panel.
+constexpr int64_t kFewPixelTiles = 4;
 
 // Uninitialised fp32 scratch under the context's memory cap: every buffer here is fully
 // overwritten (transposes, padded rows, output tiles, packed weights) before it is read.
@@ -162,14 +165,17 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
                                   const cpu::ConvNhwcOperands& op) const {
   const cpu::BrgemmKernel& k = *gemm_;
   const int64_t mg = s.out_per_group();
-  const int64_t n_tile = std::max<int64_t>(1, kChannelTile / k.nr) * k.nr;
-  const int64_t n_blocks = (mg + n_tile - 1) / n_tile;
-  const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
-  const bool flat = s.pointwise();
+  const bool flat = s.pointwise() || op.im2col;
   const int64_t pixels = flat ? s.batch * s.out_h * s.out_w : s.out_w;
   const int64_t p_tile = flat ? kFlatTilePixels : kRowTilePixels;
   const int64_t p_blocks = (pixels + p_tile - 1) / p_tile;
   const int64_t rows = flat ? 1 : s.batch * s.out_h;
+  // Few pixel tiles (small images): one panel per channel block, so that the threads share the
+  // output channels. The tiling does not change any element's arithmetic.
+  const int64_t channel_tile = rows * p_blocks < kFewPixelTiles ? k.nr : kChannelTile;
+  const int64_t n_tile = std::max<int64_t>(1, channel_tile / k.nr) * k.nr;
+  const int64_t n_blocks = (mg + n_tile - 1) / n_tile;
+  const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
   parallel_for(threads, rows * p_blocks * inner, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t outer = i / inner, in = i % inner;
@@ -282,6 +288,18 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
     std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
     cpu::conv_nhwc_tap_offsets(s, offsets.data());
     op.tap_offsets = offsets.data();
+    Tensor cols;
+    if (cpu::conv_nhwc_use_im2col(s, gemm_->mr)) {
+      SF_ASSIGN_OR_RETURN(cols, scratch(ctx, {cpu::conv_nhwc_im2col_floats(s)}));
+      float* dst = cols.data<float>();
+      const float* src = op.x;
+      const int64_t pixels = s.batch * s.out_h * s.out_w;
+      parallel_for(threads, pixels, [&](int64_t b, int64_t e) {
+        cpu::conv_nhwc_im2col_rows(s, src, dst, b, e);
+      });
+      op.x = dst;
+      op.im2col = true;
+    }
     compute_gemm(threads, s, op);
   }
   if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());

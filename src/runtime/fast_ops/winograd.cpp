@@ -12,9 +12,13 @@
 // stage costs max(flops / peak, bytes / bandwidth):
 //   direct  2 N OH OW K C 9 flops at the BRGEMM's FMA peak; reads X, W, writes Y from memory.
 //   GEMM    2 a^2 T C K flops (T tiles, padded edge tiles included) at the FMA peak times the row
-//           efficiency T_b / roundup(T_b, mr) of a block of T_b tiles; bytes: U (a^2 C K floats,
-//           from L2 when it fits in half of it, else from memory) once per block, plus V and M
-//           through L2.
+//           efficiency T_b / roundup(T_b, mr) of a block of T_b tiles; bytes: U (a^2 C K floats)
+//           from memory once per run at a loaded core's streaming rate (~2 B/cycle), then once
+//           per further block from L2 when it fits in half of it, else L3 (up to an 8 MB share),
+//           else memory; plus V and M through L2. U is 4x (F(4,3)) the direct weights, so few
+//           tiles on many channels (7x7x512) make Winograd memory-bound.
+//   threads tile blocks are the unit of parallel work: fewer blocks than 2 (the planned thread
+//           count; the choice must not depend on the session's) scale the total up.
 //   input   ~8 (F(2,3)) / ~42 (F(4,3)) vector flops per channel, tile and 1D pass at the vector
 //           add peak; V written through L2; NCHW gathers a^2 C elements per tile at ~10 cycles
 //           each (measured: NCHW F(4,3) 56x56x64 takes 2.6 ms against 0.9 ms for NHWC).
@@ -50,7 +54,13 @@ using cpu::WinogradConv;
 using cpu::WinogradTile;
 
 constexpr double kL2BytesPerCycle = 64, kMemBytesPerCycle = 16, kGatherPerCycle = 0.1;
-constexpr double kL2HalfBytes = 512.0 * 1024;
+// Streaming U from memory on one core of a loaded machine (measured: a 37.7 MB U of a 7x7x512
+// F(4,3) layer streams at ~5 GB/s, 1.3 B/cycle), and re-reading it from L3.
+constexpr double kUMemBytesPerCycle = 2, kUL3BytesPerCycle = 16;
+constexpr double kL2HalfBytes = 512.0 * 1024, kL3ShareBytes = 8.0 * 1024 * 1024;
+// The parallelism the estimate plans for: fewer tile blocks than this leave threads idle (the
+// choice must not depend on the session's thread count, or results would).
+constexpr double kPlannedThreads = 2;
 constexpr double kWinogradMargin = 0.9;
 
 double fma_flops_per_cycle(Isa isa) {
@@ -85,11 +95,17 @@ double winograd_cycles(WinogradTile tile, int64_t n, int64_t c, int64_t k, int64
   const double peak = fma_flops_per_cycle(gemm_isa), vec = fma_flops_per_cycle(transform_isa) / 2;
   const double cd = static_cast<double>(c), kd = static_cast<double>(k);
 
+  // U: read from memory once per run (the whole model's weights do not stay in cache), then once
+  // more per further block, from L2 when it fits in half of it, else L3 when it fits a share of
+  // it, else memory again.
   const double u_bytes = a2 * cd * kd * 4;
-  const double u_bw = u_bytes <= kL2HalfBytes ? kL2BytesPerCycle : kMemBytesPerCycle;
+  const double u_bw = u_bytes <= kL2HalfBytes   ? kL2BytesPerCycle
+                      : u_bytes <= kL3ShareBytes ? kUL3BytesPerCycle
+                                                 : kUMemBytesPerCycle;
+  const double u_cycles = u_bytes / kUMemBytesPerCycle + u_bytes * (blocks - 1) / u_bw;
   const double gemm =
       std::max(2 * a2 * tiles * cd * kd / (peak * row_eff),
-               u_bytes * blocks / u_bw + a2 * tiles * (cd + kd) * 4 / kL2BytesPerCycle);
+               u_cycles + a2 * tiles * (cd + kd) * 4 / kL2BytesPerCycle);
   const double in_flops = (tile == WinogradTile::kF23 ? 8.0 : 42.0) * 2 * std::sqrt(a2);
   const double out_flops = (tile == WinogradTile::kF23 ? 6.0 : 25.0) * 2 * std::sqrt(a2);
   const double x_bytes = static_cast<double>(n) * cd * static_cast<double>((oh + 2) * (ow + 2)) * 4;
@@ -100,7 +116,7 @@ double winograd_cycles(WinogradTile tile, int64_t n, int64_t c, int64_t k, int64
     input += a2 * tiles * cd / kGatherPerCycle;
     output += m * m * tiles * kd / kGatherPerCycle;
   }
-  return input + gemm + output;
+  return (input + gemm + output) * kPlannedThreads / std::min(blocks, kPlannedThreads);
 }
 
 const char* act_suffix(Activation a) { return a == Activation::kNone ? "" : activation_name(a); }

@@ -95,6 +95,14 @@ std::vector<ConvCase> conv_cases() {
       {"depthwise_3x3_s2", 2, 72, 11, 11, 72, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 72, true},
       {"depthwise_5x5_dil2", 1, 19, 12, 12, 19, 5, 5, 1, 1, 2, 2, {4, 4, 4, 4}, 19, false},
       {"depthwise_multiplier2", 1, 6, 7, 7, 12, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 6, true},
+      // Tall padded depthwise layers pad chunks of several output rows (remainder chunks too).
+      {"depthwise_3x3_s1_tall", 1, 20, 37, 6, 20, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 20, true},
+      {"depthwise_3x3_s2_tall", 2, 24, 35, 5, 24, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 24, true},
+      {"depthwise_3x3_dil2_tall", 1, 16, 33, 4, 16, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 16, false},
+      {"depthwise_asym_pads_tall", 1, 8, 30, 5, 8, 3, 3, 1, 1, 1, 1, {0, 1, 2, 0}, 8, true},
+      // Narrow outputs: the im2col path, through the session at every ISA and thread count.
+      {"3x3_7x7_im2col", 2, 40, 7, 7, 70, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true},
+      {"3x3_s2_14to7_im2col", 1, 24, 14, 14, 33, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true},
   };
 }
 
@@ -350,6 +358,93 @@ TEST(ConvFast, EveryBrgemmVariantThroughNhwcTilesMatchesNaiveLoop) {
             << k.name << " c" << c.c << " m" << c.m << " k" << c.k << " element " << i;
     }
   }
+}
+
+// The im2col path (narrow outputs): every BRGEMM variant, tiles along the flat pixel index across
+// output rows and images, with grouped, K-blocked (C > kConvKBlockMax) and strided shapes.
+TEST(ConvFast, Im2colTilesOfEveryBrgemmVariantMatchNaiveLoop) {
+  struct Case {
+    int64_t n, c, m, k, stride, pad, group, h, w;
+  };
+  const Case cases[] = {{2, 24, 70, 3, 1, 1, 2, 7, 7}, {1, 530, 20, 3, 1, 1, 1, 4, 5},
+                        {2, 16, 33, 3, 2, 1, 1, 14, 13}, {1, 9, 12, 5, 1, 2, 3, 6, 7}};
+  const ActivationSpec relu{Activation::kRelu, 0, 0};
+  for (const Case& c : cases) {
+    cpu::ConvNhwcShape s;
+    s.batch = c.n;
+    s.in_h = c.h;
+    s.in_w = c.w;
+    s.in_c = c.c;
+    s.out_c = c.m;
+    s.kernel_h = s.kernel_w = c.k;
+    s.stride_h = s.stride_w = c.stride;
+    s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = c.pad;
+    s.group = c.group;
+    s.out_h = (c.h + 2 * c.pad - c.k) / c.stride + 1;
+    s.out_w = (c.w + 2 * c.pad - c.k) / c.stride + 1;
+    const Tensor x = random_tensor({c.n, c.h, c.w, c.c}, 41);
+    const Tensor w = random_tensor({c.m, c.c / c.group, c.k, c.k}, 42);
+    const Tensor b = random_tensor({c.m}, 43);
+    const Tensor r = random_tensor({c.n, s.out_h, s.out_w, c.m}, 44);
+    const std::vector<double> want =
+        naive_nhwc(x, w, b, &r, c.group, c.stride, c.pad, relu, s.out_h, s.out_w);
+    std::vector<float> xp(static_cast<size_t>(c.n * s.padded_h() * s.padded_w() * c.c));
+    for (int64_t img = 0; img < c.n; ++img)
+      for (int64_t row = 0; row < s.padded_h(); ++row)
+        cpu::conv_nhwc_pad_row(s, x.data<float>(), xp.data(), img, row);
+    const int64_t pixels = c.n * s.out_h * s.out_w;
+    std::vector<float> cols(static_cast<size_t>(cpu::conv_nhwc_im2col_floats(s)));
+    cpu::conv_nhwc_im2col_rows(s, xp.data(), cols.data(), 0, 3);
+    cpu::conv_nhwc_im2col_rows(s, xp.data(), cols.data(), 3, pixels);
+    for (const cpu::BrgemmKernel& k : cpu::brgemm_kernels()) {
+      if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
+      std::vector<float> packed(static_cast<size_t>(cpu::conv_nhwc_packed_floats(s, k.nr)));
+      cpu::conv_nhwc_pack_weights(s, k.nr, w.data<float>(), packed.data());
+      std::vector<float> y(want.size(), -5.0f);
+      cpu::ConvNhwcOperands op;
+      op.x = cols.data();
+      op.im2col = true;
+      op.packed_w = packed.data();
+      op.bias = b.data<float>();
+      op.residual = r.data<float>();
+      op.y = y.data();
+      op.act = relu;
+      const int64_t mg = s.out_per_group();
+      for (int64_t p0 = 0; p0 < pixels; p0 += 17)
+        for (int64_t g = 0; g < c.group; ++g)
+          for (int64_t n0 = 0; n0 < mg; n0 += k.nr) {
+            cpu::ConvNhwcTile t;
+            t.ow0 = p0;
+            t.ow_len = std::min<int64_t>(17, pixels - p0);
+            t.group = g;
+            t.n0 = n0;
+            t.n_len = std::min<int64_t>(k.nr, mg - n0);
+            cpu::conv_nhwc_tile(s, k, op, t);
+          }
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_NEAR(y[i], want[i], 1e-4 * (1 + std::fabs(want[i])))
+            << k.name << " c" << c.c << " m" << c.m << " k" << c.k << " element " << i;
+    }
+  }
+}
+
+TEST(ConvFast, Im2colIsChosenForNarrowOutputsOnly) {
+  cpu::ConvNhwcShape s;
+  s.in_c = s.out_c = 512;
+  s.kernel_h = s.kernel_w = 3;
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 1;
+  s.in_h = s.in_w = s.out_h = s.out_w = 7;
+  EXPECT_TRUE(cpu::conv_nhwc_use_im2col(s, 6));   // 7 of 12 rows
+  s.in_c = s.out_c = 256;
+  s.in_h = s.in_w = s.out_h = s.out_w = 14;
+  EXPECT_TRUE(cpu::conv_nhwc_use_im2col(s, 6));   // 14 of 18
+  s.in_c = s.out_c = 64;
+  s.in_h = s.in_w = s.out_h = s.out_w = 56;
+  EXPECT_FALSE(cpu::conv_nhwc_use_im2col(s, 6));  // 56 of 60
+  s.in_h = s.in_w = s.out_h = s.out_w = 7;
+  s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 0;
+  s.kernel_h = s.kernel_w = 1;
+  EXPECT_FALSE(cpu::conv_nhwc_use_im2col(s, 6));  // pointwise: one flat GEMM already
 }
 
 TEST(ConvFast, EveryDepthwiseVariantMatchesNaiveLoop) {

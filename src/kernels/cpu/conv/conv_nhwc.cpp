@@ -28,7 +28,9 @@ bool has_epilogue(const ConvNhwcOperands& op) {
 
 int64_t conv_nhwc_k_block(const ConvNhwcShape& s) {
   const int64_t cg = s.in_per_group();
-  const int64_t blocks = (cg + kConvKBlockMax - 1) / kConvKBlockMax;
+  const int64_t max_block =
+      std::min(kConvKBlockMax, std::max<int64_t>(64, kConvTapKMax / std::max<int64_t>(1, s.taps())));
+  const int64_t blocks = (cg + max_block - 1) / max_block;
   return blocks > 0 ? (cg + blocks - 1) / blocks : cg;
 }
 
@@ -78,6 +80,32 @@ void conv_nhwc_pad_row(const ConvNhwcShape& s, const float* src, float* dst, int
   std::fill(d + (s.pad_left + s.in_w) * c, d + pw * c, 0.0f);
 }
 
+int64_t conv_nhwc_im2col_floats(const ConvNhwcShape& s) {
+  return s.batch * s.out_h * s.out_w * s.taps() * s.in_c;
+}
+
+bool conv_nhwc_use_im2col(const ConvNhwcShape& s, int mr) {
+  if (s.pointwise() || mr < 1 || s.out_w < 1) return false;
+  const int64_t rounded = (s.out_w + mr - 1) / mr * mr;
+  return s.out_w * 100 < 85 * rounded && conv_nhwc_im2col_floats(s) <= kConvIm2colMaxFloats;
+}
+
+void conv_nhwc_im2col_rows(const ConvNhwcShape& s, const float* xp, float* dst, int64_t p0,
+                           int64_t p1) {
+  const int64_t c = s.in_c, taps = s.taps(), pw = s.padded_w();
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t img = p / (s.out_h * s.out_w), r = p % (s.out_h * s.out_w);
+    const int64_t oh = r / s.out_w, ow = r % s.out_w;
+    float* d = dst + p * taps * c;
+    for (int64_t i = 0; i < s.kernel_h; ++i) {
+      const float* row =
+          xp + ((img * s.padded_h() + oh * s.stride_h + i * s.dilation_h) * pw + ow * s.stride_w) * c;
+      for (int64_t j = 0; j < s.kernel_w; ++j, d += c)
+        std::memcpy(d, row + j * s.dilation_w * c, static_cast<size_t>(c) * sizeof(float));
+    }
+  }
+}
+
 void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const ConvNhwcOperands& op,
                     const ConvNhwcTile& t) {
   const int64_t c = s.in_c, m = s.out_c, cg = s.in_per_group(), mg = s.out_per_group();
@@ -88,6 +116,10 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
   if (pointwise) {
     out_pixel = t.ow0;
     a_offset = t.ow0 * c;
+  } else if (op.im2col) {
+    out_pixel = t.ow0;
+    a_offset = t.ow0 * taps * c;
+    lda = taps * c;
   } else {
     out_pixel = (t.img * s.out_h + t.oh) * s.out_w + t.ow0;
     a_offset = ((t.img * s.padded_h() + t.oh * s.stride_h) * s.padded_w() + t.ow0 * s.stride_w) * c;
@@ -110,7 +142,9 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
     a.k = klen;
     a.batch = taps;
     const float* a_base = op.x + a_offset + t.group * cg + k0;
-    a.a = taps == 1 ? BrgemmBlocks::strided(a_base, 0) : BrgemmBlocks::offset(a_base, op.tap_offsets);
+    a.a = taps == 1     ? BrgemmBlocks::strided(a_base, 0)
+          : op.im2col ? BrgemmBlocks::strided(a_base, c)
+                      : BrgemmBlocks::offset(a_base, op.tap_offsets);
     a.lda = lda;
     const float* b_base = op.packed_w + packed_block_offset(s, nr, t.group, k0, klen, 0) +
                           (t.n0 / nr) * klen * nr;

@@ -9,11 +9,16 @@
 // group, a block of output channels that starts on a panel boundary):
 //   M = output pixels; A_i rows are input pixels, lda = C * stride_w
 //   N = output channels of the group, B_i = the packed weights of tap i (panels of nr columns)
-//   K = input channels of the group, blocked by kKBlockMax (later blocks accumulate into C)
+//   K = input channels of the group, blocked by kConvKBlockMax and kConvTapKMax / taps (later
+//       blocks accumulate into C)
 //   batch = kH * kW taps, addressed by element offsets from the tile's first input pixel
 //   epilogue = bias + residual + activation, on the last K block only.
 // A 1x1 stride-1 unpadded convolution is one GEMM over all pixels (tiles run along the flat
 // pixel index, one tap).
+// Narrow outputs (a row fills the mr-row register tile poorly, e.g. 7 or 14 pixels with mr = 6)
+// use an im2col matrix instead: row p (flat output pixel over batch*out_h*out_w) holds the taps'
+// input pixels [tap][in_c], so tiles run along the flat pixel index across output rows, with
+// lda = taps * in_c and tap blocks at stride in_c. Same products summed in the same order.
 // Padding: the caller builds a zero-padded copy of the input in scratch (conv_nhwc_pad_row), so
 // the inner loops never test the rim; an unpadded convolution reads the input directly.
 // Accumulation: fp32 in the BRGEMM's registers over (tap, channel) in a fixed order, so results
@@ -30,6 +35,10 @@ namespace sf::cpu {
 
 // The largest K block (input channels per group) one BRGEMM call reduces over.
 inline constexpr int64_t kConvKBlockMax = 512;
+// ... further limited so that one B panel of a call (taps * K block rows of nr floats) stays in
+// L2 while the call's row blocks sweep it: taps * K block <= kConvTapKMax (at least 64 channels).
+// Without it a 3x3 layer with 512 channels streams a 1.2 MB panel from L3 per 6-row block.
+inline constexpr int64_t kConvTapKMax = 2048;
 
 struct ConvNhwcShape {
   int64_t batch = 1, in_h = 1, in_w = 1, in_c = 1;  // X [batch, in_h, in_w, in_c]
@@ -69,7 +78,17 @@ void conv_nhwc_tap_offsets(const ConvNhwcShape& s, int64_t* offsets);
 void conv_nhwc_pad_row(const ConvNhwcShape& s, const float* src, float* dst, int64_t img,
                        int64_t prow);
 
-// One tile of output. For a pointwise shape, `ow0` is a flat pixel index over batch*out_h*out_w
+// The im2col matrix is used when the BRGEMM's row efficiency on one output row,
+// out_w / roundup(out_w, mr), is below 0.85 and the matrix holds at most kConvIm2colMaxFloats.
+inline constexpr int64_t kConvIm2colMaxFloats = int64_t{4} << 20;
+int64_t conv_nhwc_im2col_floats(const ConvNhwcShape& s);
+bool conv_nhwc_use_im2col(const ConvNhwcShape& s, int mr);
+// Writes im2col rows [p0, p1) (flat output pixels) from the padded input `xp`:
+// dst[p][t][c] = xp[img, oh*sh + i*dh, ow*sw + j*dw, c] for tap t = (i, j).
+void conv_nhwc_im2col_rows(const ConvNhwcShape& s, const float* xp, float* dst, int64_t p0,
+                           int64_t p1);
+
+// One tile of output. For a pointwise shape or an im2col operand, `ow0` is a flat pixel index over batch*out_h*out_w
 // and img/oh are ignored. n0 must be a multiple of the variant's nr.
 struct ConvNhwcTile {
   int64_t img = 0, oh = 0, ow0 = 0, ow_len = 0;
@@ -77,7 +96,9 @@ struct ConvNhwcTile {
 };
 
 struct ConvNhwcOperands {
-  const float* x = nullptr;         // padded input (or the input when unpadded / pointwise)
+  const float* x = nullptr;         // padded input (or the input when unpadded / pointwise),
+                                    // or the im2col matrix when `im2col`
+  bool im2col = false;
   const float* packed_w = nullptr;  // conv_nhwc_pack_weights for the variant's nr
   const int64_t* tap_offsets = nullptr;
   const float* bias = nullptr;      // [out_c] or nullptr
