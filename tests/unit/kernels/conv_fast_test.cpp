@@ -15,6 +15,7 @@
 #include "kernels/cpu/conv/depthwise.hpp"
 #include "runtime/fast_ops/conv.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -53,18 +54,9 @@ Tensor transpose4(const Tensor& x, const std::vector<int64_t>& perm) {
   return y;
 }
 
-ir::Attribute ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute int1(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
+// Attribute builders shared with the op tests (tests/unit/op_test_util.hpp).
+ir::Attribute ints(std::vector<int64_t> v) { return test::ints_attr(std::move(v)); }
+ir::Attribute int1(int64_t v) { return test::int_attr(v); }
 
 struct ConvCase {
   std::string what;

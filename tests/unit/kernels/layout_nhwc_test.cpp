@@ -14,6 +14,7 @@
 #include "ir/ops/fused.hpp"
 #include "ir/ops/tensor.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -32,18 +33,9 @@ Tensor random_tensor(const Shape& s, uint32_t seed) {
   return t;
 }
 
-ir::Attribute ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute int1(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
+// Attribute builders shared with the op tests (tests/unit/op_test_util.hpp).
+ir::Attribute ints(std::vector<int64_t> v) { return test::ints_attr(std::move(v)); }
+ir::Attribute int1(int64_t v) { return test::int_attr(v); }
 ir::Attribute str(const std::string& s) {
   ir::Attribute a;
   a.kind = ir::Attribute::Kind::kString;
