@@ -20,6 +20,8 @@ void register_eltwise_fast_kernels();
 void register_attention_fast_kernels();
 // Transpose reducing to the batched swap [N, A, B, C] -> [N, B, A, C] or a copy (transpose.cpp).
 void register_transpose_fast_kernels();
+// Concat of static shapes along any axis as chunked memcpys of (row, input) blocks (concat.cpp).
+void register_concat_fast_kernels();
 
 inline void register_all_fast_kernels() {
   register_winograd_fast_kernels();
@@ -29,6 +31,7 @@ inline void register_all_fast_kernels() {
   register_eltwise_fast_kernels();
   register_attention_fast_kernels();
   register_transpose_fast_kernels();
+  register_concat_fast_kernels();
 }
 
 }  // namespace sf::rt
