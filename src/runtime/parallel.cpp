@@ -26,14 +26,6 @@ void parallel_for(int threads, int64_t n, const std::function<void(int64_t, int6
   }
 }
 
-void parallel_for_2d(int threads, int64_t n0, int64_t n1,
-                     const std::function<void(int64_t, int64_t)>& fn) {
-  if (n0 <= 0 || n1 <= 0) return;
-  parallel_for(threads, n0 * n1, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) fn(i / n1, i % n1);
-  });
-}
-
 int default_threads() { return std::max(1, cpu_features().physical_cores); }
 
 }  // namespace sf::rt

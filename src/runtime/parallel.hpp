@@ -10,9 +10,6 @@ namespace sf::rt {
 
 // Calls fn(begin, end) over a static partition of [0, n) across up to `threads` threads.
 void parallel_for(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
-// Two-dimensional form: the index space [0, n0) x [0, n1) flattened, fn(i0, i1) per index.
-void parallel_for_2d(int threads, int64_t n0, int64_t n1,
-                     const std::function<void(int64_t, int64_t)>& fn);
 // One per physical core (at least 1).
 int default_threads();
 

@@ -101,6 +101,7 @@ struct ExecPlan {
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
 Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan, int64_t max_bytes) {
   using Clock = std::chrono::steady_clock;
+  std::vector<Tensor> planned;  // node k's arena slots, reused across nodes
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const ir::Node& node = g.nodes[k];
     std::vector<const Tensor*> in(node.inputs.size(), nullptr);
@@ -112,7 +113,7 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
         return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
       in[i] = &t;
     }
-    std::vector<Tensor> planned;
+    planned.clear();
     if (plan.memory && plan.arena) {
       planned.resize(node.outputs.size());
       for (size_t o = 0; o < node.outputs.size(); ++o) {

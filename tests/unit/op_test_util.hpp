@@ -58,6 +58,20 @@ inline ir::Attribute floats_attr(std::vector<float> v) {
 
 // ---- tensors ---------------------------------------------------------------------------------
 
+// float32 values in [lo, hi) from a 32-bit LCG seeded by (seed, salt): cheap, reproducible and
+// the same on every platform. lo + (hi - lo) * u with u = (state >> 8) / 2^24 is exact for the
+// default [-1, 1).
+inline Tensor lcg_tensor(const Shape& shape, uint32_t seed, uint32_t salt, float lo = -1.0f,
+                         float hi = 1.0f) {
+  Tensor t = Tensor::make(DType::kF32, shape).value();
+  uint32_t state = seed * 2654435761u + salt;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(state >> 8) / static_cast<float>(1 << 24);
+  }
+  return t;
+}
+
 // A tensor of C++ type T and `shape` holding `values` in row-major order; the number of values
 // must match the shape.
 template <typename T>

@@ -76,6 +76,8 @@ int inspect(const std::string& path, bool optimize, bool fuse, bool per_node) {
               human(static_cast<double>(mp.arena_bytes)).c_str(), mp.planned_values,
               human(static_cast<double>(mp.unshared_bytes)).c_str(),
               human(static_cast<double>(mp.live_lower_bound)).c_str());
+  std::printf("weights held only in packed form: %s of constants freed after packing\n",
+              human(static_cast<double>((*s)->released_constant_bytes())).c_str());
   return kExitOk;
 }
 

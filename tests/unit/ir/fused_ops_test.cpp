@@ -24,15 +24,7 @@ using test::string_attr;
 
 // Deterministic pseudo-random floats in [-1, 1) (an LCG; no dependence on <random>'s
 // distributions, which differ between standard libraries).
-Tensor random_tensor(const Shape& shape, uint32_t seed) {
-  Tensor t = Tensor::make(DType::kF32, shape).value();
-  uint32_t s = seed * 2654435761u + 1;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    t.data<float>()[i] = static_cast<float>(s >> 8) / static_cast<float>(1 << 23) - 1.0f;
-  }
-  return t;
-}
+Tensor random_tensor(const Shape& shape, uint32_t seed) { return test::lcg_tensor(shape, seed, 1); }
 
 Tensor scalar(float v) { return test::make_tensor<float>({}, {v}); }
 

@@ -24,15 +24,7 @@ using ir::Graph;
 using ir::ValueId;
 
 // Deterministic pseudo-random values in [-1, 1).
-Tensor random_tensor(const Shape& s, uint32_t seed) {
-  Tensor t = Tensor::make(DType::kF32, s).value();
-  uint32_t state = seed * 2654435761u + 12345u;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    state = state * 1664525u + 1013904223u;
-    t.data<float>()[i] = static_cast<float>(state >> 8) / 8388608.0f - 1.0f;
-  }
-  return t;
-}
+Tensor random_tensor(const Shape& s, uint32_t seed) { return test::lcg_tensor(s, seed, 12345u); }
 
 // A rank-4 tensor with its dims permuted (y dim i = x dim perm[i]).
 Tensor transpose4(const Tensor& x, const std::vector<int64_t>& perm) {

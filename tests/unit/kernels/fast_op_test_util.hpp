@@ -26,6 +26,20 @@ inline Tensor random_f32(const Shape& s, uint32_t seed, float lo = -1.0f, float 
   return t;
 }
 
+// A tensor of any dtype filled with random bytes (for kernels that only move data).
+inline Tensor random_bits(DType dt, const Shape& s, uint32_t seed) {
+  Tensor t = Tensor::make(dt, s).value();
+  std::mt19937 gen(seed);
+  auto* p = static_cast<unsigned char*>(t.raw());
+  for (size_t i = 0; i < t.nbytes(); ++i) p[i] = static_cast<unsigned char>(gen());
+  return t;
+}
+
+inline bool same_bytes(const Tensor& a, const Tensor& b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && a.nbytes() == b.nbytes() &&
+         std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
+}
+
 struct OneNodeResult {
   Tensor out;
   std::string kernel;  // the chosen kernel's name ("ref" for the reference)

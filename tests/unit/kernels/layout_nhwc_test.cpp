@@ -23,15 +23,7 @@ using ir::Graph;
 using ir::OpKind;
 using ir::ValueId;
 
-Tensor random_tensor(const Shape& s, uint32_t seed) {
-  Tensor t = Tensor::make(DType::kF32, s).value();
-  uint32_t state = seed * 2654435761u + 99u;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    state = state * 1664525u + 1013904223u;
-    t.data<float>()[i] = static_cast<float>(state >> 8) / 8388608.0f - 1.0f;
-  }
-  return t;
-}
+Tensor random_tensor(const Shape& s, uint32_t seed) { return test::lcg_tensor(s, seed, 99u); }
 
 // Attribute builders shared with the op tests (tests/unit/op_test_util.hpp).
 ir::Attribute ints(std::vector<int64_t> v) { return test::ints_attr(std::move(v)); }

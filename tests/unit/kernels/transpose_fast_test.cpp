@@ -20,18 +20,8 @@ namespace {
 using test::cpu_has;
 using test::IsaCap;
 
-Tensor random_bits(DType dt, const Shape& s, uint32_t seed) {
-  Tensor t = Tensor::make(dt, s).value();
-  std::mt19937 gen(seed);
-  auto* p = static_cast<unsigned char*>(t.raw());
-  for (size_t i = 0; i < t.nbytes(); ++i) p[i] = static_cast<unsigned char>(gen());
-  return t;
-}
-
-bool same_bytes(const Tensor& a, const Tensor& b) {
-  return a.dtype() == b.dtype() && a.shape() == b.shape() && a.nbytes() == b.nbytes() &&
-         std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
-}
+using test::random_bits;
+using test::same_bytes;
 
 TEST(TransposeKernels, EveryVariantMatchesNaiveLoop) {
   const std::pair<int64_t, int64_t> sizes[] = {{1, 1},   {1, 17},  {17, 1},  {8, 8},  {16, 16},

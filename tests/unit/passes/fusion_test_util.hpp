@@ -14,6 +14,7 @@
 #include "ir/op_schema.hpp"
 #include "ir/ops/fused.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/op_test_util.hpp"
 
 namespace sf::fusion_test {
 
@@ -22,13 +23,7 @@ using ir::OpKind;
 using ir::ValueId;
 
 inline Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-  Tensor t = Tensor::make(DType::kF32, shape).value();
-  uint32_t s = seed * 2654435761u + 7;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    t.data<float>()[i] = lo + (hi - lo) * static_cast<float>(s >> 8) / static_cast<float>(1 << 24);
-  }
-  return t;
+  return test::lcg_tensor(shape, seed, 7, lo, hi);
 }
 
 inline Tensor scalar(float v) {

@@ -27,11 +27,6 @@ const BrgemmKernel& brgemm_select() {
   return kKernels[std::size(kKernels) - 1];
 }
 
-const BrgemmKernel* brgemm_find(const std::string& name) {
-  for (const BrgemmKernel& k : kKernels)
-    if (name == k.name) return &k;
-  return nullptr;
-}
 
 int64_t packed_b_floats(int64_t k, int64_t n, int nr) { return ((n + nr - 1) / nr) * k * nr; }
 
@@ -49,19 +44,6 @@ void pack_b_panels(const float* b, int64_t ldb, bool transposed, int64_t k, int6
       for (int64_t c = nb; c < nr; ++c) d[c] = 0.0f;
     }
     dst += k * nr;
-  }
-}
-
-void apply_epilogue_ref(const Epilogue& e, int64_t m, int64_t n, float* c, int64_t ldc) {
-  for (int64_t r = 0; r < m; ++r) {
-    float* row = c + r * ldc;
-    const float* res = e.residual ? e.residual + r * e.ld_residual : nullptr;
-    for (int64_t j = 0; j < n; ++j) {
-      float v = row[j];
-      if (e.bias) v += e.bias[j];
-      if (res) v += res[j];
-      row[j] = apply_activation(e.act, v);
-    }
   }
 }
 

@@ -17,7 +17,6 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 
 #include "core/activation.hpp"
 #include "core/cpu_features.hpp"
@@ -78,16 +77,11 @@ struct BrgemmKernel {
 std::span<const BrgemmKernel> brgemm_kernels();
 // The best variant max_isa() allows.
 const BrgemmKernel& brgemm_select();
-// A variant by name, or nullptr.
-const BrgemmKernel* brgemm_find(const std::string& name);
 
 // Packs B (k x n; element (r, c) at b[r * ldb + c], or at b[c * ldb + r] when `transposed`)
 // into panels of nr columns, zero-padding the last panel. dst holds packed_b_floats() floats.
 int64_t packed_b_floats(int64_t k, int64_t n, int nr);
 void pack_b_panels(const float* b, int64_t ldb, bool transposed, int64_t k, int64_t n, int nr,
                    float* dst);
-
-// Applies the epilogue to a finished C block in place (the scalar definition; variants fuse it).
-void apply_epilogue_ref(const Epilogue& e, int64_t m, int64_t n, float* c, int64_t ldc);
 
 }  // namespace sf::cpu
