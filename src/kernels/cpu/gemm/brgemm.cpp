@@ -6,13 +6,13 @@
 
 namespace sf::cpu {
 
-#define SF_BRGEMM(fn, isa, mr, nr) void fn(const BrgemmArgs&);
+#define SF_BRGEMM(fn, isa, mr, nr, abft) void fn(const BrgemmArgs&);
 #include "kernels/cpu/gemm/kernels.inc"
 #undef SF_BRGEMM
 
 namespace {
 constexpr BrgemmKernel kKernels[] = {
-#define SF_BRGEMM(fn, isa, mr, nr) {#fn, Isa::isa, mr, nr, fn},
+#define SF_BRGEMM(fn, isa, mr, nr, abft) {#fn, Isa::isa, mr, nr, abft, fn},
 #include "kernels/cpu/gemm/kernels.inc"
 #undef SF_BRGEMM
 };
@@ -20,11 +20,18 @@ constexpr BrgemmKernel kKernels[] = {
 
 std::span<const BrgemmKernel> brgemm_kernels() { return kKernels; }
 
-const BrgemmKernel& brgemm_select() {
+const BrgemmKernel& brgemm_select(bool tile_abft) {
   const Isa cap = max_isa();
   for (const BrgemmKernel& k : kKernels)
-    if (static_cast<int>(k.isa) <= static_cast<int>(cap)) return k;
-  return kKernels[std::size(kKernels) - 1];
+    if (static_cast<int>(k.isa) <= static_cast<int>(cap) && k.abft == tile_abft) return k;
+  return kKernels[std::size(kKernels) - (tile_abft ? 1 : 2)];
+}
+
+const BrgemmKernel& brgemm_abft_twin(const BrgemmKernel& k) {
+  if (k.abft) return k;
+  for (const BrgemmKernel& t : kKernels)
+    if (t.abft && t.isa == k.isa && t.mr == k.mr && t.nr == k.nr) return t;
+  return k;
 }
 
 

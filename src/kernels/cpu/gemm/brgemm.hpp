@@ -20,6 +20,7 @@
 
 #include "core/activation.hpp"
 #include "core/cpu_features.hpp"
+#include "kernels/cpu/gemm/abft.hpp"
 
 namespace sf::cpu {
 
@@ -61,22 +62,26 @@ struct BrgemmArgs {
   int64_t ldc = 0;
   bool accumulate = false;
   const Epilogue* epilogue = nullptr;
+  const BrgemmAbft* abft = nullptr;  // checksum hooks (abft.hpp), or nullptr
 };
 
 using BrgemmFn = void (*)(const BrgemmArgs&);
 
 // One compiled variant (the list is src/kernels/cpu/gemm/kernels.inc).
 struct BrgemmKernel {
-  const char* name;  // brgemm_f32__<isa>_<mr>x<nr>
+  const char* name;  // brgemm_f32__<isa>_<mr>x<nr>[_abft]
   Isa isa;
   int mr, nr;        // register tile
+  bool abft;         // verifies every register tile against BrgemmAbft::checks (abft.hpp)
   BrgemmFn fn;
 };
 
-// Every compiled variant, best first (the scalar one last).
+// Every compiled variant, best first (the scalar ones last).
 std::span<const BrgemmKernel> brgemm_kernels();
-// The best variant max_isa() allows.
-const BrgemmKernel& brgemm_select();
+// The best variant max_isa() allows; with `tile_abft`, the best `_abft` variant.
+const BrgemmKernel& brgemm_select(bool tile_abft = false);
+// The `_abft` twin of `k` (same isa and tile, so the same packing), or `k` itself if it is one.
+const BrgemmKernel& brgemm_abft_twin(const BrgemmKernel& k);
 
 // Packs B (k x n; element (r, c) at b[r * ldb + c], or at b[c * ldb + r] when `transposed`)
 // into panels of nr columns, zero-padding the last panel. dst holds packed_b_floats() floats.

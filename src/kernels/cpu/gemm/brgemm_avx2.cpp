@@ -54,4 +54,6 @@ struct V256 {
 
 void brgemm_f32__avx2_6x16(const BrgemmArgs& p) { simd::BrgemmTile<V256, 6, 2>::run(p); }
 
+void brgemm_f32__avx2_6x16_abft(const BrgemmArgs& p) { simd::BrgemmTile<V256, 6, 2, true>::run(p); }
+
 }  // namespace sf::cpu

@@ -7,8 +7,9 @@
 // expected error against the reference |err| <= ~k*batch*eps*sum|a||b| (activations add ~1e-6
 // relative). Columns past n use masked loads/stores; rows past m run an (m mod mr)-row tile.
 // GCC 12 reports the intrinsics' internal _mm512_undefined_ps() (a deliberate self-initialised
-// value) as maybe-uninitialized once they are inlined here; the warning is a known false positive.
+// value) as (maybe-)uninitialized once they are inlined here; the warning is a known false positive.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include "kernels/cpu/gemm/brgemm_simd.hpp"
@@ -58,5 +59,8 @@ struct V512 {
 
 void brgemm_f32__avx512_12x32(const BrgemmArgs& p) { simd::BrgemmTile<V512, 12, 2>::run(p); }
 void brgemm_f32__avx512_6x64(const BrgemmArgs& p) { simd::BrgemmTile<V512, 6, 4>::run(p); }
+
+void brgemm_f32__avx512_12x32_abft(const BrgemmArgs& p) { simd::BrgemmTile<V512, 12, 2, true>::run(p); }
+void brgemm_f32__avx512_6x64_abft(const BrgemmArgs& p) { simd::BrgemmTile<V512, 6, 4, true>::run(p); }
 
 }  // namespace sf::cpu

@@ -18,9 +18,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
+#include "core/fp_bounds.hpp"
+#include "kernels/cpu/gemm/abft.hpp"
 #include "kernels/cpu/gemm/brgemm.hpp"
 
 namespace sf::cpu::simd {
@@ -159,7 +163,30 @@ inline void apply_activation_regs(const ActivationSpec& a, typename V::Reg* x, i
 
 // ---- the microkernel --------------------------------------------------------------------------
 
-template <class V, int MR, int NV>
+// Sum of `count` registers' lanes in double (the tile and checksum reductions of abft.hpp).
+template <class V>
+inline double lanes_sum(const typename V::Reg* x, int count) {
+  typename V::Reg s = x[0];
+  for (int i = 1; i < count; ++i) s = V::add(s, x[i]);
+  alignas(64) float lanes[V::kLanes];
+  V::store(lanes, s);
+  double d = 0;
+  for (float f : lanes) d += f;
+  return d;
+}
+
+// sum_i x[i] * y[i] over n floats, vector FMAs in fp32 then the lanes in double.
+template <class V>
+inline double dot_f32(const float* x, const float* y, int64_t n) {
+  typename V::Reg acc = V::zero();
+  int64_t i = 0;
+  for (; i + V::kLanes <= n; i += V::kLanes) acc = V::fmadd(V::load(x + i), V::load(y + i), acc);
+  double d = lanes_sum<V>(&acc, 1);
+  for (; i < n; ++i) d += static_cast<double>(x[i]) * y[i];
+  return d;
+}
+
+template <class V, int MR, int NV, bool kAbft = false>
 struct BrgemmTile {
   using R = typename V::Reg;
   using Mask = typename V::Mask;
@@ -173,14 +200,25 @@ struct BrgemmTile {
     Mask mask[NV];
   };
 
+  // Per-call ABFT state: the global sum, and for the tile checks the row block's column sums of A
+  // ([batch * k] sums, then [batch * k] sums of |A|) and the counts.
+  struct Check {
+    double* out_sum = nullptr;
+    const BrgemmBlocks* checks = nullptr;
+    TileCheckLog* log = nullptr;
+    const float* asum = nullptr;
+    const float* aabs = nullptr;
+    int64_t checked = 0, unverifiable = 0;
+  };
+
   static R load_cols(const float* p, const Cols& c, int v) {
     return c.full ? V::load(p) : V::load_mask(p, c.mask[v]);
   }
 
-  // Rows [i0, i0 + M) of the panel starting at `panel` floats into each B block.
+  // acc = sum over the whole batch and k (the contract's order).
   template <int M>
-  static void tile(const BrgemmArgs& p, int64_t i0, int64_t panel, const Cols& cols) {
-    R acc[M][NV];
+  static inline __attribute__((always_inline)) void kloop(const BrgemmArgs& p, int64_t i0,
+                                                          int64_t panel, R (&acc)[M][NV]) {
     for (int r = 0; r < M; ++r)
       for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
     const int64_t lda = p.lda;
@@ -197,27 +235,121 @@ struct BrgemmTile {
         }
       }
     }
-    store(p, i0, cols, &acc[0][0], M);
   }
 
-  // C = (accumulate ? C : 0) + acc, then the epilogue, then one masked store per register.
-  static void store(const BrgemmArgs& p, int64_t i0, const Cols& cols, R* acc, int rows) {
+  // The same sum with an injected fault: steps [0, site.step), the flip, then the rest.
+  template <int M>
+  static void kloop_faulty(const BrgemmArgs& p, int64_t i0, int64_t panel, const FaultSite& site,
+                           R (&acc)[M][NV]) {
+    for (int r = 0; r < M; ++r)
+      for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
+    const int64_t lda = p.lda;
+    auto flip = [&] {
+      alignas(64) float lanes[kLanes];
+      const int v = static_cast<int>(site.col / kLanes);
+      V::store(lanes, acc[site.row][v]);
+      lanes[site.col % kLanes] = flip_bit(lanes[site.col % kLanes], site.bit);
+      acc[site.row][v] = V::load(lanes);
+    };
+    int64_t step = 0;
+    for (int64_t bi = 0; bi < p.batch; ++bi) {
+      const float* a = p.a.at(bi) + i0 * lda;
+      const float* b = p.b.at(bi) + panel;
+      for (int64_t kk = 0; kk < p.k; ++kk, ++step) {
+        if (step == site.step) flip();
+        R bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = V::load(b + kk * kNr + v * kLanes);
+        for (int r = 0; r < M; ++r) {
+          const R av = V::set1(a[r * lda + kk]);
+          for (int v = 0; v < NV; ++v) acc[r][v] = V::fmadd(av, bv[v], acc[r][v]);
+        }
+      }
+    }
+    if (step == site.step) flip();
+  }
+
+  // The tile check of abft.hpp on rows [0, M) of panel pi; true when the tile agrees.
+  template <int M>
+  static bool verify(const BrgemmArgs& p, int64_t pi, Check& ck, R (&acc)[M][NV],
+                     TileAlarm* alarm) {
+    const int64_t k = p.k;
+    double checksum = 0, scale = 0;
+    for (int64_t bi = 0; bi < p.batch; ++bi) {
+      const float* col = ck.checks->at(bi) + pi * 2 * k;
+      checksum += dot_f32<V>(ck.asum + bi * k, col, k);
+      scale += dot_f32<V>(ck.aabs + bi * k, col + k, k);
+    }
+    const double result = lanes_sum<V>(&acc[0][0], M * NV);
+    // Roundings: the k-term dot of every element, the tile sum over M * NV registers, the M-row
+    // column sums of A, the fp32 checksum dots (k / lanes + 1 terms a lane), the two columns.
+    const double kt = static_cast<double>(p.batch * k);
+    const double n = kt + kt / kLanes + M * NV + M + 8;
+    const double tol = checksum_tolerance(n, scale);
+    if (!checksum_verifiable(checksum, tol)) {
+      ++ck.unverifiable;
+      return true;
+    }
+    ++ck.checked;
+    if (checksum_agrees(result, checksum, tol)) return true;
+    alarm->result = result;
+    alarm->checksum = checksum;
+    alarm->tolerance = tol;
+    return false;
+  }
+
+  // Rows [i0, i0 + M) of panel pi.
+  template <int M>
+  static void tile(const BrgemmArgs& p, int64_t i0, int64_t pi, const Cols& cols, Check& ck) {
+    const int64_t panel = pi * p.k * kNr;
+    R acc[M][NV];
+    FaultSite site;
+    if (fault_armed() &&
+        fault_claim(p.c + i0 * p.ldc + cols.j0, p.ldc, M, std::min<int64_t>(kNr, p.n - cols.j0),
+                    p.batch * p.k, &site))
+      kloop_faulty<M>(p, i0, panel, site, acc);
+    else
+      kloop<M>(p, i0, panel, acc);
+    if constexpr (kAbft) {
+      if (ck.checks) {
+        TileAlarm alarm;
+        if (!verify<M>(p, pi, ck, acc, &alarm)) {
+          TileAlarm again;
+          while (alarm.retries < kTileRetries && !alarm.corrected) {
+            ++alarm.retries;
+            kloop<M>(p, i0, panel, acc);
+            alarm.corrected = verify<M>(p, pi, ck, acc, &again);
+          }
+          ck.log->add_alarm(alarm);
+        }
+      }
+    }
+    store(p, i0, cols, &acc[0][0], M, ck.out_sum);
+  }
+
+  // C = (accumulate ? C : 0) + acc, then the epilogue, then one masked store per register; the
+  // global scheme's sum is taken on C + acc, before the epilogue.
+  static void store(const BrgemmArgs& p, int64_t i0, const Cols& cols, R* acc, int rows,
+                    double* out_sum) {
     const Epilogue* e = p.epilogue;
-    for (int r = 0; r < rows; ++r) {
-      float* c = p.c + (i0 + r) * p.ldc + cols.j0;
-      for (int v = 0; v < NV; ++v) {
-        R x = acc[r * NV + v];
-        if (p.accumulate) x = V::add(load_cols(c + v * kLanes, cols, v), x);
-        if (e) {
+    if (p.accumulate)
+      for (int r = 0; r < rows; ++r) {
+        const float* c = p.c + (i0 + r) * p.ldc + cols.j0;
+        for (int v = 0; v < NV; ++v)
+          acc[r * NV + v] = V::add(load_cols(c + v * kLanes, cols, v), acc[r * NV + v]);
+      }
+    if (out_sum) *out_sum += lanes_sum<V>(acc, rows * NV);
+    if (e) {
+      for (int r = 0; r < rows; ++r)
+        for (int v = 0; v < NV; ++v) {
+          R x = acc[r * NV + v];
           if (e->bias) x = V::add(x, load_cols(e->bias + cols.j0 + v * kLanes, cols, v));
           if (e->residual)
             x = V::add(x, load_cols(e->residual + (i0 + r) * e->ld_residual + cols.j0 + v * kLanes,
                                     cols, v));
+          acc[r * NV + v] = x;
         }
-        acc[r * NV + v] = x;
-      }
+      apply_activation_regs<V>(e->act, acc, rows * NV);
     }
-    if (e) apply_activation_regs<V>(e->act, acc, rows * NV);
     for (int r = 0; r < rows; ++r) {
       float* c = p.c + (i0 + r) * p.ldc + cols.j0;
       for (int v = 0; v < NV; ++v) {
@@ -229,7 +361,7 @@ struct BrgemmTile {
     }
   }
 
-  using TileFn = void (*)(const BrgemmArgs&, int64_t, int64_t, const Cols&);
+  using TileFn = void (*)(const BrgemmArgs&, int64_t, int64_t, const Cols&, Check&);
   template <size_t... I>
   static constexpr auto make_table(std::index_sequence<I...>) {
     return std::array<TileFn, sizeof...(I)>{&tile<static_cast<int>(I) + 1>...};
@@ -245,16 +377,50 @@ struct BrgemmTile {
     return cols;
   }
 
+  // Column sums of rows [i0, i0 + rows) of every A block, and of their absolute values.
+  static void row_block_sums(const BrgemmArgs& p, int64_t i0, int64_t rows, float* asum,
+                             float* aabs) {
+    for (int64_t bi = 0; bi < p.batch; ++bi) {
+      const float* a = p.a.at(bi) + i0 * p.lda;
+      float* s = asum + bi * p.k;
+      float* t = aabs + bi * p.k;
+      for (int64_t kk = 0; kk < p.k; ++kk) {
+        s[kk] = a[kk];
+        t[kk] = std::fabs(a[kk]);
+      }
+      for (int64_t r = 1; r < rows; ++r)
+        for (int64_t kk = 0; kk < p.k; ++kk) {
+          s[kk] += a[r * p.lda + kk];
+          t[kk] += std::fabs(a[r * p.lda + kk]);
+        }
+    }
+  }
+
   // m-tiles outer, panels inner: the tile's mr rows of A (the broadcast operand, mr x k) stay in
   // L1 while the packed panels (the vector operand, contiguous) stream from L2.
   static void run(const BrgemmArgs& p) {
     static constexpr auto kTiles = make_table(std::make_index_sequence<MR>{});
     const int64_t panels = (p.n + kNr - 1) / kNr;
     if (panels == 0) return;
+    Check ck;
+    if (p.abft) {
+      ck.out_sum = p.abft->out_sum;
+      if (kAbft && p.abft->checks && p.k > 0) {
+        ck.checks = p.abft->checks;
+        ck.log = p.abft->log;
+      }
+    }
+    thread_local std::vector<float> sums;
+    if (ck.checks) {
+      sums.resize(static_cast<size_t>(2 * p.batch * p.k));
+      ck.asum = sums.data();
+      ck.aabs = sums.data() + p.batch * p.k;
+    }
     Cols cols = columns(0, p.n);
     const Cols last = columns((panels - 1) * kNr, p.n);
     for (int64_t i0 = 0; i0 < p.m; i0 += MR) {
       const int64_t rows = std::min<int64_t>(MR, p.m - i0);
+      if (ck.checks) row_block_sums(p, i0, rows, sums.data(), sums.data() + p.batch * p.k);
       for (int64_t pi = 0; pi < panels; ++pi) {
         const Cols* c = &last;
         if (pi + 1 < panels) {
@@ -262,11 +428,12 @@ struct BrgemmTile {
           c = &cols;
         }
         if (rows == MR)
-          tile<MR>(p, i0, pi * p.k * kNr, *c);
+          tile<MR>(p, i0, pi, *c, ck);
         else
-          kTiles[static_cast<size_t>(rows - 1)](p, i0, pi * p.k * kNr, *c);
+          kTiles[static_cast<size_t>(rows - 1)](p, i0, pi, *c, ck);
       }
     }
+    if (ck.log) ck.log->add_checks(ck.checked, ck.unverifiable);
   }
 };
 

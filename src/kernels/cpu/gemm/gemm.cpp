@@ -60,6 +60,14 @@ void gemm_pack_b(const GemmPlan& plan, const float* b, int64_t ldb, bool transpo
   }
 }
 
+void gemm_pack_checks(const GemmPlan& plan, const float* packed_b, float* dst) {
+  const int64_t nr = plan.kernel->nr, np = plan.n_panels();
+  for (int64_t kb = 0; kb < plan.k_blocks(); ++kb) {
+    const int64_t k0 = kb * plan.kc, kcb = std::min(plan.kc, plan.k - k0);
+    brgemm_pack_checks(packed_b + k0 * np * nr, np, kcb, static_cast<int>(nr), dst + k0 * np * 2);
+  }
+}
+
 void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0,
                int64_t n1) {
   if (m1 <= m0 || n1 <= n0) return;
@@ -72,6 +80,9 @@ void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, 
   }
   const int64_t kblocks = plan.k_blocks();
   BrgemmArgs args;
+  BrgemmAbft abft;
+  BrgemmBlocks checks;
+  abft.log = g.log;
   args.m = m1 - m0;
   args.n = n1 - n0;
   args.batch = 1;
@@ -85,6 +96,8 @@ void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, 
     args.lda = 0;
     args.accumulate = g.accumulate;
     args.epilogue = g.epilogue ? &e : nullptr;
+    abft.out_sum = g.out_sum;
+    args.abft = g.out_sum ? &abft : nullptr;
     plan.kernel->fn(args);
     return;
   }
@@ -96,6 +109,12 @@ void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, 
     args.b = BrgemmBlocks::strided(g.packed_b + k0 * np * nr + (n0 / nr) * kcb * nr, 0);
     args.accumulate = kb > 0 || g.accumulate;
     args.epilogue = kb + 1 == kblocks && g.epilogue ? &e : nullptr;
+    abft.out_sum = kb + 1 == kblocks ? g.out_sum : nullptr;  // the final values only
+    if (g.checks) {
+      checks = BrgemmBlocks::strided(g.checks + k0 * np * 2 + (n0 / nr) * kcb * 2, 0);
+      abft.checks = &checks;
+    }
+    args.abft = abft.out_sum || abft.checks ? &abft : nullptr;
     plan.kernel->fn(args);
   }
 }

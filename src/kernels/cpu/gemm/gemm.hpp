@@ -34,6 +34,8 @@ struct GemmPlan {
   int64_t n_panels() const { return (n + kernel->nr - 1) / kernel->nr; }
   // Floats of one packed B (all k blocks, all panels).
   int64_t packed_b_floats() const { return n_panels() * kernel->nr * k; }
+  // Floats of the checksum columns of one packed B (abft.hpp layout per k block and panel).
+  int64_t check_floats() const { return n_panels() * 2 * k; }
   int64_t m_blocks(int64_t m) const { return (m + mc - 1) / mc; }
   int64_t n_blocks() const { return (n + nc - 1) / nc; }
 };
@@ -47,6 +49,9 @@ GemmPlan gemm_plan(const BrgemmKernel& kernel, int64_t k, int64_t n);
 void gemm_pack_b(const GemmPlan& plan, const float* b, int64_t ldb, bool transposed, float alpha,
                  int64_t p0, int64_t p1, float* dst);
 
+// The checksum columns (abft.hpp) of a packed B, for the `_abft` variants: [k block][panel][2][kc].
+void gemm_pack_checks(const GemmPlan& plan, const float* packed_b, float* dst);
+
 struct GemmArgs {
   const float* a = nullptr;  // [m x k], row stride lda
   int64_t lda = 0;
@@ -55,6 +60,11 @@ struct GemmArgs {
   int64_t ldc = 0;
   bool accumulate = false;
   const Epilogue* epilogue = nullptr;  // bias indexed by column of C, residual by (row, col) of C
+  // ABFT (abft.hpp): the global sum of the rectangle's pre-epilogue outputs is added to *out_sum;
+  // with an `_abft` variant and `checks` (gemm_pack_checks of packed_b) every tile is verified.
+  double* out_sum = nullptr;
+  const float* checks = nullptr;
+  TileCheckLog* log = nullptr;
 };
 
 // C[m0:m1, n0:n1] with n0 a multiple of nr (n1 a multiple of nr or n).

@@ -1,0 +1,49 @@
+// Floating-point error bounds for checksum comparisons (ABFT). Higham, "Accuracy and Stability of
+// Numerical Algorithms", 2nd ed., §3.1: a computed sum or dot product of n terms, in any order,
+// satisfies |fl(x^T y) - x^T y| <= gamma_n |x|^T |y| with gamma_n = n u / (1 - n u), u the unit
+// roundoff of the arithmetic (fp32: 2^-24, fp64: 2^-53).
+//
+// checksum_tolerance(n, scale) is the worst-case bound used by every floating-point check:
+//   |computed output sum - computed checksum| <= 1.01 gamma_n(fp32) scale + n * 2^-149
+// where `scale` >= sum of |a||b| over the products both sides add up, and n over-counts every
+// rounding on either side: the dot products (the K terms of each output), the summation of the
+// outputs, the checksum's own products and sums, and the rounding of the stored checksum vectors.
+// Each caller states its n next to the call. The factor 1.01 covers the rounding of `scale` itself
+// (computed in fp32 or fp64 with relative error far below 1%); the last term covers gradual
+// underflow (each operation whose result is subnormal adds at most 2^-150 absolute error).
+// This is a bound, not a statistical threshold: a fault-free computation can never exceed it, so a
+// check built on it raises no false alarm (the price is that low-order flips stay below it).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace sf {
+
+inline constexpr double kUnitRoundoffF32 = 0x1p-24;
+inline constexpr double kUnitRoundoffF64 = 0x1p-53;
+
+// gamma_n = n u / (1 - n u); +infinity when n u >= 1 (no bound).
+inline double fp_gamma(double n, double u = kUnitRoundoffF32) {
+  const double nu = n * u;
+  return nu >= 1.0 ? std::numeric_limits<double>::infinity() : nu / (1.0 - nu);
+}
+
+inline double checksum_tolerance(double n, double scale) {
+  return 1.01 * fp_gamma(n) * scale + n * 0x1p-149;
+}
+
+// A check can verify only a finite checksum with a finite tolerance: when the inputs hold Inf or
+// NaN, or their magnitudes overflow the scale, the check is counted as unverifiable (and passes).
+inline bool checksum_verifiable(double checksum, double tolerance) {
+  return std::isfinite(checksum) && std::isfinite(tolerance);
+}
+
+// The comparison every check uses: a non-finite result against a verifiable checksum fails.
+inline bool checksum_agrees(double result, double checksum, double tolerance) {
+  if (!checksum_verifiable(checksum, tolerance)) return true;
+  return std::fabs(result - checksum) <= tolerance;  // false for a NaN or Inf result
+}
+
+}  // namespace sf

@@ -1,0 +1,85 @@
+// Tile-check log, checksum columns and the accumulator fault hook (see abft.hpp).
+#include "kernels/cpu/gemm/abft.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace sf::cpu {
+
+void TileCheckLog::add_alarm(const TileAlarm& a) {
+  alarm_count_.fetch_add(1, std::memory_order_relaxed);
+  if (!a.corrected) failed_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (alarms_.size() < kMaxAlarms) alarms_.push_back(a);
+}
+
+std::vector<TileAlarm> TileCheckLog::alarms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return alarms_;
+}
+
+void brgemm_pack_checks(const float* packed, int64_t panels, int64_t k, int nr, float* dst) {
+  for (int64_t p = 0; p < panels; ++p) {
+    const float* panel = packed + p * k * nr;
+    float* d = dst + p * 2 * k;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      double s = 0, a = 0;
+      for (int j = 0; j < nr; ++j) {
+        s += panel[kk * nr + j];
+        a += std::fabs(panel[kk * nr + j]);
+      }
+      d[kk] = static_cast<float>(s);
+      // Rounded to nearest: the bound's 1.01 factor and its count of roundings cover the 2^-24
+      // relative change of both columns.
+      d[k + kk] = static_cast<float>(a);
+    }
+  }
+}
+
+namespace detail {
+std::atomic<bool> g_fault_armed{false};
+}
+
+namespace {
+AccumulatorFault g_fault;
+std::atomic<bool> g_fault_fired{false};
+}  // namespace
+
+void fault_arm(const AccumulatorFault& f) {
+  detail::g_fault_armed.store(false);
+  g_fault = f;
+  g_fault_fired.store(false);
+  detail::g_fault_armed.store(true);
+}
+
+void fault_disarm() { detail::g_fault_armed.store(false); }
+
+bool fault_fired() { return g_fault_fired.load(); }
+
+bool fault_claim(const float* c, int64_t ldc, int rows, int64_t cols, int64_t steps,
+                 FaultSite* site) {
+  const std::ptrdiff_t off = g_fault.target - c;
+  if (off < 0 || ldc <= 0) return false;
+  const int64_t r = off / ldc, col = off % ldc;
+  if (r >= rows || col >= cols) return false;
+  bool expected = true;
+  if (!detail::g_fault_armed.compare_exchange_strong(expected, false)) return false;
+  site->row = static_cast<int>(r);
+  site->col = col;
+  const double at = std::fmin(1.0, std::fmax(0.0, g_fault.at));
+  site->step = std::min<int64_t>(steps, static_cast<int64_t>(std::floor(at * static_cast<double>(steps))));
+  site->bit = g_fault.bit & 31;
+  g_fault_fired.store(true);
+  return true;
+}
+
+float flip_bit(float x, int bit) {
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  u ^= uint32_t{1} << (bit & 31);
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+}  // namespace sf::cpu
