@@ -13,6 +13,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::kResourceLimit: return "resource limit";
     case StatusCode::kIoError: return "i/o error";
     case StatusCode::kRuntimeError: return "runtime error";
+    case StatusCode::kDetectedUnrecoverable: return "detected unrecoverable error";
     case StatusCode::kInternal: return "internal error";
   }
   return "unknown";
@@ -30,6 +31,9 @@ Status resource_limit(std::string m) { return {StatusCode::kResourceLimit, std::
 Status io_error(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
 Status runtime_error(std::string m) { return {StatusCode::kRuntimeError, std::move(m)}; }
 Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+Status detected_unrecoverable(std::string m) {
+  return {StatusCode::kDetectedUnrecoverable, std::move(m)};
+}
 
 void assert_fail(const char* expr, const char* file, int line) {
   std::fprintf(stderr, "steadfast: internal invariant failed: %s (%s:%d)\n", expr, file, line);

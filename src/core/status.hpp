@@ -18,6 +18,7 @@ enum class StatusCode {
   kResourceLimit,    // a configured cap (memory, nesting, size) would be exceeded
   kIoError,          // a file could not be read or written
   kRuntimeError,     // data-dependent failure while running (e.g. index out of range)
+  kDetectedUnrecoverable,  // ABFT found an error that recomputation did not clear (a DUE)
   kInternal,         // a bug in steadfast
 };
 
@@ -56,6 +57,7 @@ Status resource_limit(std::string message);
 Status io_error(std::string message);
 Status runtime_error(std::string message);
 Status internal_error(std::string message);
+Status detected_unrecoverable(std::string message);
 
 template <typename T>
 class [[nodiscard]] Result {

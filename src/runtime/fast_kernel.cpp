@@ -45,9 +45,10 @@ const Shape* PrepareContext::static_input_shape(size_t i) const {
 }
 
 Result<std::unique_ptr<PreparedKernel>> prepare_fast_kernel(const ir::Graph& g, const ir::Node& n,
-                                                           const ExecOptions& opts) {
+                                                           const ExecOptions& opts,
+                                                           abft::Scheme abft) {
   if (!opts.fast_kernels) return std::unique_ptr<PreparedKernel>();
-  PrepareContext ctx{g, n, opts};
+  PrepareContext ctx{g, n, opts, abft};
   for (PrepareFn fn : fast_kernels_for(n.op)) {
     SF_ASSIGN_OR_RETURN(std::unique_ptr<PreparedKernel> k, fn(ctx));
     if (k) return k;

@@ -21,6 +21,8 @@ struct PrepareContext {
   const ir::Graph& graph;
   const ir::Node& node;
   const ExecOptions& opts;
+  // The checksum scheme the session wants for this node (kGlobal or kTile), or kNone.
+  abft::Scheme abft = abft::Scheme::kNone;
 
   size_t num_inputs() const { return node.inputs.size(); }
   bool has_input(size_t i) const { return i < node.inputs.size() && node.inputs[i] != ir::kNoValue; }
@@ -45,6 +47,9 @@ class PreparedKernel {
   // and never reads at run time beyond their dtype and shape. When every reader of a constant
   // says so, the session frees the original bytes: the weights are then held once, packed.
   virtual std::vector<size_t> packed_inputs() const { return {}; }
+  // The checksum scheme this kernel runs (PrepareContext::abft when it implements it, else kNone;
+  // the session then protects the node by duplication or leaves it unprotected).
+  virtual abft::Scheme abft_scheme() const { return abft::Scheme::kNone; }
 };
 
 using PrepareFn = Result<std::unique_ptr<PreparedKernel>> (*)(const PrepareContext& ctx);
@@ -54,7 +59,8 @@ const std::vector<PrepareFn>& fast_kernels_for(ir::OpKind op);
 
 // Chooses the kernel for one node: the first fast kernel that accepts it, else nullptr
 // (the reference kernel runs).
-Result<std::unique_ptr<PreparedKernel>> prepare_fast_kernel(const ir::Graph& g, const ir::Node& n,
-                                                           const ExecOptions& opts);
+Result<std::unique_ptr<PreparedKernel>> prepare_fast_kernel(
+    const ir::Graph& g, const ir::Node& n, const ExecOptions& opts,
+    abft::Scheme abft = abft::Scheme::kNone);
 
 }  // namespace sf::rt

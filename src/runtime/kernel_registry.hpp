@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "abft/scheme.hpp"
 #include "core/status.hpp"
 #include "core/tensor.hpp"
 #include "ir/graph.hpp"
@@ -24,6 +25,9 @@ class KernelContext {
   const std::vector<ir::TypeInfo>& inferred;
   int64_t max_tensor_bytes;
   int threads = 1;  // fast kernels may split their work over this many threads
+  // ABFT: where a kernel prepared with a checksum scheme reports what its checks saw (null: the
+  // node runs unprotected or under duplication, which the executor does itself).
+  abft::CheckResult* abft = nullptr;
 
   bool has(size_t i) const { return i < in.size() && in[i] != nullptr; }
   const Tensor& input(size_t i) const { return *in[i]; }

@@ -5,8 +5,10 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "ir/cost.hpp"
 #include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
+#include "runtime/machine.hpp"
 #include "runtime/parallel.hpp"
 
 namespace sf::rt {
@@ -45,7 +47,10 @@ bool all_outputs_zero_sized(const KernelContext& k) {
 Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vector<const Tensor*>& in,
                                           RunFn fn, int64_t max_bytes,
                                           const PreparedKernel* fast = nullptr, int threads = 1,
-                                          const std::vector<Tensor>* planned = nullptr) {
+                                          const std::vector<Tensor>* planned = nullptr,
+                                          const AbftNodePlan* abft = nullptr,
+                                          abft::LayerStats* abft_stats = nullptr,
+                                          abft::Report* abft_report = nullptr) {
   std::vector<ir::InferInput> infer_in(in.size());
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
@@ -70,7 +75,14 @@ Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vecto
       kctx.out[o] = std::move(made).value();
     }
   }
-  if (!all_outputs_zero_sized(kctx)) SF_TRY(fast ? fast->run(kctx) : fn(kctx));
+  if (!all_outputs_zero_sized(kctx)) {
+    if (abft && abft->scheme != abft::Scheme::kNone) {
+      SF_TRY(run_protected(kctx, [&] { return fast ? fast->run(kctx) : fn(kctx); }, *abft,
+                           abft_stats, abft_report));
+    } else {
+      SF_TRY(fast ? fast->run(kctx) : fn(kctx));
+    }
+  }
   for (size_t o = 0; o < node.outputs.size(); ++o) {
     if (kctx.out[o].empty())
       return internal_error(node.label() + ": kernel left output " + std::to_string(o) + " unset");
@@ -96,6 +108,9 @@ struct ExecPlan {
   RunObserver* observer = nullptr;
   const MemoryPlan* memory = nullptr;  // with `arena`: slots of the static-shape intermediates
   const Tensor* arena = nullptr;
+  const std::vector<AbftNodePlan>* abft = nullptr;     // per node
+  std::vector<abft::LayerStats*> abft_stats;          // per node (null: not reported)
+  abft::Report* abft_report = nullptr;
 };
 
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
@@ -131,7 +146,8 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
         std::vector<Tensor> out,
         run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
                       plan.fast ? (*plan.fast)[k].get() : nullptr, plan.threads,
-                      planned.empty() ? nullptr : &planned));
+                      planned.empty() ? nullptr : &planned, plan.abft ? &(*plan.abft)[k] : nullptr,
+                      plan.abft_stats.empty() ? nullptr : plan.abft_stats[k], plan.abft_report));
     if (plan.observer) {
       const double secs = std::chrono::duration<double>(Clock::now() - start).count();
       SF_TRY(plan.observer->after_node(k, node, out, secs));
@@ -206,6 +222,15 @@ Status Session::prepare() {
   }
   kernels_.clear();
   fast_.clear();
+  abft_plan_.clear();
+  if (opts_.exec.abft == abft::Mode::kAuto && opts_.exec.abft_select == abft::Select::kIntensity) {
+    abft_balance_ = opts_.exec.abft_balance;
+    if (abft_balance_ <= 0) {
+      SF_ASSIGN_OR_RETURN(MachineLoad m, load_or_probe());
+      const double bw = m.info.bandwidth_gbs_for(opts_.exec.threads);
+      abft_balance_ = bw > 0 ? m.info.peak_gflops_for(opts_.exec.threads) / bw : 0;
+    }
+  }
   std::vector<int> readers_left(g.values.size(), 0);
   std::vector<bool> releasable(g.values.size(), true);
   for (const ir::Node& n : g.nodes)
@@ -218,9 +243,22 @@ Status Session::prepare() {
       return unsupported(n.label() + ": operator " + ir::op_name(n.op) + " (opset " +
                          std::to_string(n.opset) + ") has no kernel");
     kernels_.push_back(fn);
-    auto fast = prepare_fast_kernel(g, n, opts_.exec);
+    SF_ASSIGN_OR_RETURN(AbftNodePlan ap, choose_abft(n));
+    const bool checksum = ap.scheme == abft::Scheme::kGlobal || ap.scheme == abft::Scheme::kTile;
+    auto fast = prepare_fast_kernel(g, n, opts_.exec, checksum ? ap.scheme : abft::Scheme::kNone);
     if (!fast) return fast.status().with_context(n.label());
     fast_.push_back(std::move(fast).value());
+    if (checksum && (!fast_.back() || fast_.back()->abft_scheme() != ap.scheme)) {
+      const std::string kernel = fast_.back() ? fast_.back()->name() : std::string("reference");
+      if (fast_.back() && fast_.back()->abft_scheme() != abft::Scheme::kNone) {
+        ap.scheme = fast_.back()->abft_scheme();
+        ap.reason += "; kernel " + kernel + " implements " + std::string(abft::scheme_name(ap.scheme)) + " only";
+      } else {
+        ap.scheme = abft::Scheme::kDmr;
+        ap.reason += "; kernel " + kernel + " has no checksum: duplicated";
+      }
+    }
+    abft_plan_.push_back(std::move(ap));
     release_packed_inputs(fast_.size() - 1, readers_left, releasable);
   }
   // Liveness: free each intermediate value after its last reader.
@@ -238,6 +276,67 @@ Status Session::prepare() {
   memory_ = MemoryPlan{};
   if (opts_.exec.memory_plan) memory_ = plan_memory(g, last_use);
   return Status::ok();
+}
+
+namespace {
+bool gemm_like(ir::OpKind op) {
+  return op == ir::OpKind::kMatMul || op == ir::OpKind::kGemm || op == ir::OpKind::kFusedMatMul ||
+         op == ir::OpKind::kConv || op == ir::OpKind::kFusedConv;
+}
+}  // namespace
+
+// The scheme a node asks for (the kernel may not implement it: see prepare()).
+Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
+  AbftNodePlan p;
+  const abft::Mode mode = opts_.exec.abft;
+  if (mode == abft::Mode::kOff) return p;
+  // The intensity on the inferred shapes, free dimensions (a dynamic batch) taken as 1.
+  std::vector<ir::TypeInfo> types;
+  types.reserve(n.inputs.size() + n.outputs.size());
+  auto fixed = [&](ir::ValueId id) -> const ir::TypeInfo* {
+    if (id == ir::kNoValue) return nullptr;
+    ir::TypeInfo t = graph_->value(id).type;
+    if (t.shape)
+      for (int64_t& d : *t.shape) d = d < 0 ? 1 : d;
+    types.push_back(std::move(t));
+    return &types.back();
+  };
+  std::vector<const ir::TypeInfo*> in, out;
+  for (ir::ValueId id : n.inputs) in.push_back(fixed(id));
+  for (ir::ValueId id : n.outputs) out.push_back(fixed(id));
+  const ir::NodeCost cost = ir::node_cost(n, in, out);
+  if (cost.flops > 0 && cost.bytes > 0) p.intensity = cost.flops / cost.bytes;
+  if (!gemm_like(n.op)) {
+    if (mode == abft::Mode::kDmr || opts_.exec.abft_dmr_other) {
+      p.scheme = abft::Scheme::kDmr;
+      p.reason = "no checksum for this op: duplicated";
+    } else {
+      p.reason = "not a GEMM-like op: unprotected (--abft dmr or --abft-dmr-other duplicate it)";
+    }
+    return p;
+  }
+  switch (mode) {
+    case abft::Mode::kGlobal: p.scheme = abft::Scheme::kGlobal, p.reason = "forced"; return p;
+    case abft::Mode::kTile: p.scheme = abft::Scheme::kTile, p.reason = "forced"; return p;
+    case abft::Mode::kDmr: p.scheme = abft::Scheme::kDmr, p.reason = "forced"; return p;
+    default: break;
+  }
+  char buf[160];
+  if (p.intensity <= 0) {
+    p.scheme = abft::Scheme::kGlobal;
+    p.reason = "intensity unknown (dynamic shapes): global";
+  } else if (p.intensity < abft_balance_) {
+    p.scheme = abft::Scheme::kTile;
+    std::snprintf(buf, sizeof buf, "intensity %.1f < balance %.1f FLOP/B: memory-bound, tile",
+                  p.intensity, abft_balance_);
+    p.reason = buf;
+  } else {
+    p.scheme = abft::Scheme::kGlobal;
+    std::snprintf(buf, sizeof buf, "intensity %.1f >= balance %.1f FLOP/B: compute-bound, global",
+                  p.intensity, abft_balance_);
+    p.reason = buf;
+  }
+  return p;
 }
 
 std::vector<IoInfo> Session::inputs() const {
@@ -279,7 +378,8 @@ std::string Session::kernel_name(size_t k) const {
   return k < fast_.size() && fast_[k] ? fast_[k]->name() : std::string("ref");
 }
 
-Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* observer) const {
+Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* observer,
+                                  abft::Report* abft_report) const {
   const ir::Graph& g = *graph_;
   std::vector<Tensor> env(g.values.size());
   for (size_t v = 0; v < g.values.size(); ++v)
@@ -310,7 +410,26 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* obser
     SF_ASSIGN_OR_RETURN(arena, Tensor::make_arena(memory_.arena_bytes));
   }
   ExecPlan plan{&kernels_, &fast_, &free_after_, opts_.exec.threads, observer,
-                memory_.arena_bytes > 0 ? &memory_ : nullptr, &arena};
+                memory_.arena_bytes > 0 ? &memory_ : nullptr, &arena, &abft_plan_, {}, abft_report};
+  if (abft_report) {
+    if (abft_report->layers.empty())
+      for (size_t k = 0; k < g.nodes.size(); ++k) {
+        const AbftNodePlan& ap = abft_plan_[k];
+        if (ap.scheme == abft::Scheme::kNone) continue;
+        abft::LayerStats l;
+        l.node = g.nodes[k].label();
+        l.op = ir::op_name(g.nodes[k].op);
+        l.scheme = ap.scheme;
+        l.reason = ap.reason;
+        l.intensity = ap.intensity;
+        abft_report->layers.push_back(std::move(l));
+      }
+    plan.abft_stats.assign(g.nodes.size(), nullptr);
+    size_t li = 0;
+    for (size_t k = 0; k < g.nodes.size() && li < abft_report->layers.size(); ++k)
+      if (abft_plan_[k].scheme != abft::Scheme::kNone) plan.abft_stats[k] = &abft_report->layers[li++];
+    ++abft_report->runs;
+  }
   SF_TRY(execute(g, env, plan, opts_.max_tensor_bytes));
   NamedTensors out;
   for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, env[static_cast<size_t>(id)]);

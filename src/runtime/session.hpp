@@ -14,6 +14,8 @@
 #include "io/onnx/loader.hpp"
 #include "ir/graph.hpp"
 #include "ir/passes/passes.hpp"
+#include "abft/scheme.hpp"
+#include "runtime/abft_guard.hpp"
 #include "runtime/exec_options.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/kernel_registry.hpp"
@@ -50,8 +52,10 @@ class Session {
   const onnx_io::ModelInfo& model_info() const { return info_; }
 
   // Runs the graph; inputs are matched by name and checked against the declared types.
-  // `observer`, when given, sees every node before and after it runs.
-  Result<NamedTensors> run(const NamedTensors& inputs, RunObserver* observer = nullptr) const;
+  // `observer`, when given, sees every node before and after it runs. `abft_report`, when given,
+  // accumulates the ABFT counts and events of this run (its layers are set up on first use).
+  Result<NamedTensors> run(const NamedTensors& inputs, RunObserver* observer = nullptr,
+                           abft::Report* abft_report = nullptr) const;
 
   // The kernel chosen for node k: a fast variant's name, or "ref".
   std::string kernel_name(size_t k) const;
@@ -60,9 +64,14 @@ class Session {
   const MemoryPlan& memory_plan() const { return memory_; }
   // Bytes of constants freed after packing (the packed copies replace them).
   int64_t released_constant_bytes() const { return released_bytes_; }
+  // The ABFT scheme node k runs under and why.
+  const AbftNodePlan& abft_plan(size_t k) const { return abft_plan_[k]; }
+  // The machine balance (FLOP per byte) the intensity-guided choice used (0 when not needed).
+  double abft_balance() const { return abft_balance_; }
 
  private:
   Status prepare();
+  Result<AbftNodePlan> choose_abft(const ir::Node& n);
   void release_packed_inputs(size_t k, std::vector<int>& readers_left, std::vector<bool>& releasable);
   std::unique_ptr<ir::Graph> graph_;
   SessionOptions opts_;
@@ -73,6 +82,8 @@ class Session {
   std::vector<std::vector<ir::ValueId>> free_after_;  // per node: values dead after it
   MemoryPlan memory_;
   int64_t released_bytes_ = 0;  // constant bytes freed because kernels hold them packed
+  std::vector<AbftNodePlan> abft_plan_;  // per node
+  double abft_balance_ = 0;
 };
 
 // Runs one node on given tensors with the reference kernels (used by constant folding,

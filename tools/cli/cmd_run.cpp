@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 
 #include "io/npy/npy.hpp"
 #include "runtime/session.hpp"
@@ -35,8 +36,16 @@ int run_model(const RunArgs& a) {
   if (!session) return report(session.status());
   auto feeds = make_feeds(**session, a.model);
   if (!feeds) return report(feeds.status());
-  auto out = (*session)->run(*feeds);
+  abft::Report abft_report;
+  const bool protect = (*session)->exec_options().abft != abft::Mode::kOff;
+  auto out = (*session)->run(*feeds, nullptr, protect ? &abft_report : nullptr);
+  if (protect && !a.model.abft_report.empty()) {
+    std::ofstream f(a.model.abft_report);
+    f << abft_report.to_json() << "\n";
+    if (!f) return report(io_error("cannot write the ABFT report to '" + a.model.abft_report + "'"));
+  }
   if (!out) return report(out.status());
+  if (protect && !a.quiet) print_abft_summary(abft_report);
   if (!a.quiet) {
     std::printf("outputs:\n");
     for (const auto& [name, t] : *out) print_summary(name, t);

@@ -15,6 +15,8 @@ namespace sf::cli {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitBadInput = 2;
+// ABFT detected an error that recomputation could not clear (no result was returned).
+constexpr int kExitDetectedUnrecoverable = 3;
 
 // Prints "steadfast: error: <message>" and maps the status to an exit code.
 int report(const Status& s);

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "io/npy/npy.hpp"
@@ -55,9 +57,49 @@ void add_model_options(CLI::App* cmd, ModelArgs& a, RandomInputs random, bool mo
   cmd->add_flag("--no-winograd", a.no_winograd, "No Winograd convolutions");
   cmd->add_flag("--no-pack", a.no_pack, "Pack weights per run instead of once at load");
   cmd->add_flag("--no-memory-plan", a.no_memory_plan, "No arena with liveness-based reuse");
+  cmd->add_option("--abft", a.abft,
+                  "Soft-error protection: auto (per layer by arithmetic intensity), global, tile, "
+                  "dmr (duplicate every layer) or off")
+      ->check(CLI::IsMember({"auto", "global", "tile", "dmr", "off"}))
+      ->default_val("off");
+  cmd->add_flag("--abft-dmr-other", a.abft_dmr_other,
+                "With --abft: also duplicate and compare the layers no checksum covers");
+  cmd->add_option("--abft-balance", a.abft_balance,
+                  "Machine balance in FLOP/byte for --abft auto (0: measured by steadfast machine)")
+      ->default_val(0)
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--abft-report", a.abft_report, "Write the ABFT run report (JSON) to this file");
+}
+
+void print_abft_summary(const abft::Report& r) {
+  int64_t per[4] = {0, 0, 0, 0}, checks = 0, alarms = 0, corrected = 0, unrecoverable = 0;
+  for (const abft::LayerStats& l : r.layers) {
+    ++per[static_cast<int>(l.scheme)];
+    checks += l.checks, alarms += l.alarms, corrected += l.corrected;
+    unrecoverable += l.unrecoverable;
+  }
+  std::printf("abft: %lld layers global, %lld tile, %lld dmr; %lld checks, %lld alarms, %lld corrected, "
+              "%lld unrecoverable\n",
+              static_cast<long long>(per[1]), static_cast<long long>(per[2]),
+              static_cast<long long>(per[3]), static_cast<long long>(checks),
+              static_cast<long long>(alarms), static_cast<long long>(corrected),
+              static_cast<long long>(unrecoverable));
+  for (const abft::Event& e : r.events)
+    std::printf("abft event: %s (%s) %s check: result %.9g, checksum %.9g, |difference| %.3g, "
+                "tolerance %.3g -> %s\n",
+                e.node.c_str(), e.op.c_str(), std::string(abft::scheme_name(e.scheme)).c_str(),
+                e.result, e.checksum, std::fabs(e.difference), e.tolerance, e.action.c_str());
 }
 
 rt::SessionOptions session_options(const ModelArgs& a) {
+  rt::SessionOptions o = session_options_no_abft(a);
+  o.exec.abft = abft::parse_mode(a.abft).value_or(abft::Mode::kOff);
+  o.exec.abft_dmr_other = a.abft_dmr_other;
+  o.exec.abft_balance = a.abft_balance;
+  return o;
+}
+
+rt::SessionOptions session_options_no_abft(const ModelArgs& a) {
   rt::SessionOptions so;
   so.threads = a.threads;
   so.max_tensor_bytes = a.max_tensor_bytes;

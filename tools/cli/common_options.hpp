@@ -27,6 +27,11 @@ struct ModelArgs {
   // Ablation switches (true = that optimisation is off).
   bool no_fast_kernels = false, no_fuse = false, no_layout = false, no_winograd = false,
        no_pack = false, no_memory_plan = false;
+  // Soft-error protection (src/abft/README.md).
+  std::string abft = "off";               // auto | global | tile | dmr | off
+  bool abft_dmr_other = false;            // duplicate the layers no checksum covers
+  double abft_balance = 0;                // FLOP/byte; 0: from `steadfast machine`
+  std::string abft_report;                // write the ABFT run report (JSON) here
 };
 
 enum class RandomInputs { kFlag, kAlways };
@@ -36,6 +41,8 @@ enum class RandomInputs { kFlag, kAlways };
 void add_model_options(CLI::App* cmd, ModelArgs& a, RandomInputs random, bool model_optional);
 
 rt::SessionOptions session_options(const ModelArgs& a);
+// The same without the ABFT switches (the schemes' overhead report compares them itself).
+rt::SessionOptions session_options_no_abft(const ModelArgs& a);
 
 // The feeds for one run: the --input files, then seeded random tensors for the inputs not
 // given (only when `a.random`); errors name an unknown or missing input.
@@ -43,6 +50,10 @@ Result<rt::NamedTensors> make_feeds(const rt::Session& session, const ModelArgs&
 
 // The switches that are off, as "no-fuse,no-layout" ("" when all are on).
 std::string ablation_string(const ModelArgs& a);
+
+// One line of ABFT counts (layers per scheme, checks, alarms, corrected, unrecoverable) and one
+// line per event.
+void print_abft_summary(const abft::Report& r);
 
 // Peak resident set size of this process in MiB (getrusage).
 double peak_rss_mb();

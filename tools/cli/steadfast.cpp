@@ -9,6 +9,7 @@ namespace sf::cli {
 int report(const Status& s) {
   if (s.is_ok()) return kExitOk;
   std::fprintf(stderr, "steadfast: error: %s\n", s.to_string().c_str());
+  if (s.code() == StatusCode::kDetectedUnrecoverable) return kExitDetectedUnrecoverable;
   return s.is_user_error() ? kExitBadInput : kExitFailure;
 }
 

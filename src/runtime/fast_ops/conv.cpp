@@ -11,6 +11,7 @@
 #include "ir/ops/fused.hpp"
 #include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
+#include "runtime/abft_guard.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
 
@@ -68,17 +69,24 @@ void to_nchw(int threads, const float* src, int64_t n, int64_t c, int64_t hw, fl
 
 class ConvFastKernel final : public PreparedKernel {
  public:
-  ConvFastKernel(ConvFastSpec spec, bool depthwise)
+  ConvFastKernel(ConvFastSpec spec, bool depthwise, abft::Scheme abft)
       : spec_(std::move(spec)), depthwise_(depthwise) {
+    // Depthwise layers have no BRGEMM to check: the session duplicates them instead.
+    if (!depthwise_ && abft == abft::Scheme::kTile) abft_ = abft;
     if (depthwise_) dw_ = &cpu::depthwise_select();
-    else gemm_ = &cpu::brgemm_select();
+    else gemm_ = &cpu::brgemm_select(abft_ == abft::Scheme::kTile);
   }
 
   // Packs constant weights now (the shape of W fixes everything packing depends on).
   void pack(const Tensor& w) {
     packed_.resize(static_cast<size_t>(packed_floats()));
     pack_into(w.data<float>(), packed_.data());
+    if (abft_ == abft::Scheme::kTile) {
+      checks_.resize(static_cast<size_t>(cpu::conv_nhwc_check_floats(weight_shape(), gemm_->nr)));
+      cpu::conv_nhwc_pack_checks(weight_shape(), gemm_->nr, packed_.data(), checks_.data());
+    }
   }
+  abft::Scheme abft_scheme() const override { return abft_; }
 
   // conv_f32_nhwc[_<act>]__<isa>_<mr>x<nr> (the BRGEMM variant's tile) or
   // depthwise_f32_nhwc[_<act>]__<isa>_<lanes>.
@@ -127,6 +135,8 @@ class ConvFastKernel final : public PreparedKernel {
   const cpu::BrgemmKernel* gemm_ = nullptr;
   const cpu::DepthwiseKernel* dw_ = nullptr;
   std::vector<float> packed_;  // empty: pack W on every run
+  abft::Scheme abft_ = abft::Scheme::kNone;
+  std::vector<float> checks_;  // tile scheme: checksum columns of packed_
 };
 
 Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
@@ -276,6 +286,18 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   } else {
     op.packed_w = packed_.data();
   }
+  Tensor checks_now;
+  cpu::TileCheckLog tile_log;
+  if (ctx.abft && abft_ == abft::Scheme::kTile) {
+    op.checks = checks_.data();
+    if (packed_.empty()) {
+      SF_ASSIGN_OR_RETURN(checks_now,
+                          scratch(ctx, {cpu::conv_nhwc_check_floats(weight_shape(), gemm_->nr)}));
+      cpu::conv_nhwc_pack_checks(weight_shape(), gemm_->nr, op.packed_w, checks_now.data<float>());
+      op.checks = checks_now.data<float>();
+    }
+    op.log = &tile_log;
+  }
   if (cl) {
     op.y = y->data<float>();
   } else {
@@ -302,6 +324,7 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
     }
     compute_gemm(threads, s, op);
   }
+  if (op.log) report_tiles(tile_log, *ctx.abft);
   if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());
   return Status::ok();
 }
@@ -330,7 +353,7 @@ Result<std::unique_ptr<PreparedKernel>> prepare_conv_like(const PrepareContext& 
   // the depthwise kernels have their own vector variants.
   if (!conv_is_depthwise(spec) && cpu::brgemm_select().isa == Isa::kScalar)
     return std::unique_ptr<PreparedKernel>();
-  return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr);
+  return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr, ctx.abft);
 }
 
 Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {
@@ -350,7 +373,8 @@ bool conv_is_depthwise(const ConvFastSpec& spec) {
 }
 
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,
-                                                              const Tensor* weights) {
+                                                              const Tensor* weights,
+                                                              abft::Scheme abft) {
   const int64_t group = spec.attrs.group;
   if (group < 1 || spec.out_c < 1 || spec.in_per_group < 1 || spec.kernel_h < 1 ||
       spec.kernel_w < 1 || spec.out_c % group != 0)
@@ -358,7 +382,7 @@ Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec
   for (int64_t p : spec.attrs.pads)
     if (p < 0) return std::unique_ptr<PreparedKernel>();
   if (weights && weights->dtype() != DType::kF32) return std::unique_ptr<PreparedKernel>();
-  auto k = std::make_unique<ConvFastKernel>(spec, conv_is_depthwise(spec));
+  auto k = std::make_unique<ConvFastKernel>(spec, conv_is_depthwise(spec), abft);
   if (weights) k->pack(*weights);
   return std::unique_ptr<PreparedKernel>(std::move(k));
 }

@@ -24,9 +24,10 @@ struct ConvFastSpec {
 
 // Builds the fast kernel. Inputs at run time: X, W, [B], [R] (R has Y's shape and layout).
 // `weights`, when given (a constant W and ExecOptions::pack_weights), is packed now; otherwise
-// W is packed on every run. Returns nullptr for shapes the kernels do not cover.
-Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,
-                                                              const Tensor* weights);
+// W is packed on every run. Returns nullptr for shapes the kernels do not cover. With
+// abft == kTile, non-depthwise layers run the `_abft` BRGEMM twin with checksum columns.
+Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(
+    const ConvFastSpec& spec, const Tensor* weights, abft::Scheme abft = abft::Scheme::kNone);
 
 // Depthwise: group == C == M (one filter per channel); runs on the depthwise kernels.
 bool conv_is_depthwise(const ConvFastSpec& spec);

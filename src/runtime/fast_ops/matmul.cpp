@@ -17,11 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "abft/gemm_checksum.hpp"
+#include "core/fp_bounds.hpp"
 #include "core/shape.hpp"
 #include "ir/ops/fused.hpp"
 #include "ir/ops/linalg.hpp"
 #include "kernels/cpu/gemm/gemm.hpp"
 #include "kernels/ref/broadcast.hpp"
+#include "runtime/abft_guard.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
@@ -148,12 +151,40 @@ void batch_offsets(const Geometry& g, std::vector<int64_t>& a_idx, std::vector<i
   }
 }
 
+// ABFT side data of one B (all its batches): the global scheme's row sums in fp64, or the tile
+// scheme's checksum columns next to the packed panels.
+struct BChecks {
+  std::vector<double> sum, abs;  // [batch][k]
+  FloatBuffer columns;           // [batch][plan.check_floats()]
+};
+
+Status make_b_checks(const Spec& s, const cpu::GemmPlan& plan, abft::Scheme scheme,
+                     const float* b, int64_t b_count, const float* packed, int64_t max_bytes,
+                     const std::string& who, BChecks& out) {
+  if (scheme == abft::Scheme::kGlobal) {
+    out.sum.resize(static_cast<size_t>(b_count * plan.k));
+    out.abs.resize(out.sum.size());
+    const double alpha = s.form == Form::kMatMul ? 1.0 : s.alpha;
+    const int64_t ldb = s.trans_b ? plan.k : plan.n;
+    for (int64_t i = 0; i < b_count; ++i)
+      abft::weight_row_sums(b + i * plan.k * plan.n, ldb, s.trans_b, plan.k, plan.n, alpha,
+                            out.sum.data() + i * plan.k, out.abs.data() + i * plan.k);
+  } else if (scheme == abft::Scheme::kTile) {
+    SF_ASSIGN_OR_RETURN(out.columns, FloatBuffer::make(b_count * plan.check_floats(), max_bytes, who));
+    for (int64_t i = 0; i < b_count; ++i)
+      cpu::gemm_pack_checks(plan, packed + i * plan.packed_b_floats(),
+                            out.columns.get() + i * plan.check_floats());
+  }
+  return Status::ok();
+}
+
 class MatMulKernel final : public PreparedKernel {
  public:
-  MatMulKernel(const cpu::BrgemmKernel& kern, Spec spec, std::string name)
-      : kern_(&kern), spec_(spec), name_(std::move(name)) {}
+  MatMulKernel(const cpu::BrgemmKernel& kern, Spec spec, std::string name, abft::Scheme abft)
+      : kern_(&kern), spec_(spec), name_(std::move(name)), abft_(abft) {}
 
   std::string name() const override { return name_; }
+  abft::Scheme abft_scheme() const override { return abft_; }
 
   // Packs the constant B once (called from the PrepareFn).
   Status pack_constant(const Tensor& b, int threads, const std::string& who) {
@@ -166,12 +197,19 @@ class MatMulKernel final : public PreparedKernel {
     SF_ASSIGN_OR_RETURN(packed_, FloatBuffer::make(count * plan_.packed_b_floats(),
                                                    std::numeric_limits<int64_t>::max(), who));
     pack_all(spec_, plan_, b.data<float>(), count, threads, packed_.get());
+    SF_TRY(make_b_checks(spec_, plan_, abft_, b.data<float>(), count, packed_.get(),
+                         std::numeric_limits<int64_t>::max(), who, checks_));
     packed_shape_ = b.shape();
     prepacked_ = true;
     return Status::ok();
   }
 
   Status run(KernelContext& ctx) const override;
+  void verify_global(abft::CheckResult& r, const float* a, int64_t m, int64_t k, int64_t rows,
+                     bool fold, int64_t groups, const std::vector<int64_t>& a_idx,
+                     const std::vector<int64_t>& b_idx, const BChecks& checks,
+                     const std::vector<double>& slots, double c0_sum, double c0_abs,
+                     const cpu::GemmPlan& plan, int threads) const;
   std::vector<size_t> packed_inputs() const override {
     return prepacked_ ? std::vector<size_t>{1} : std::vector<size_t>{};
   }
@@ -180,10 +218,12 @@ class MatMulKernel final : public PreparedKernel {
   const cpu::BrgemmKernel* kern_;
   Spec spec_;
   std::string name_;
+  abft::Scheme abft_;
   bool prepacked_ = false;
   cpu::GemmPlan plan_;
   Shape packed_shape_;
   FloatBuffer packed_;
+  BChecks checks_;
 };
 
 Status MatMulKernel::run(KernelContext& ctx) const {
@@ -203,6 +243,9 @@ Status MatMulKernel::run(KernelContext& ctx) const {
   cpu::GemmPlan plan;
   const float* packed = nullptr;
   FloatBuffer packed_now;
+  const abft::Scheme scheme = ctx.abft ? abft_ : abft::Scheme::kNone;
+  BChecks checks_now;
+  const BChecks* checks = &checks_;
   if (prepacked_) {
     if (b.shape() != packed_shape_)
       return ctx.error("constant B changed shape from " + shape_str(packed_shape_) + " to " +
@@ -215,6 +258,9 @@ Status MatMulKernel::run(KernelContext& ctx) const {
                                                       ctx.max_tensor_bytes, who));
     pack_all(spec_, plan, b.data<float>(), b_count, threads, packed_now.get());
     packed = packed_now.get();
+    SF_TRY(make_b_checks(spec_, plan, scheme, b.data<float>(), b_count, packed,
+                         ctx.max_tensor_bytes, who, checks_now));
+    checks = &checks_now;
   }
 
   // A rows with unit stride along K (Gemm's transA is materialised).
@@ -284,6 +330,14 @@ Status MatMulKernel::run(KernelContext& ctx) const {
   if (!fold) batch_offsets(g, a_idx, b_idx);
   const int64_t mblocks = plan.m_blocks(rows), nblocks = plan.n_blocks();
   const int64_t per_b = plan.packed_b_floats();
+  // ABFT: the C that is accumulated onto enters the global sum; one sum slot per rectangle keeps
+  // the total independent of the thread count.
+  double c0_sum = 0, c0_abs = 0;
+  if (scheme == abft::Scheme::kGlobal && accumulate)
+    for (int64_t i = 0; i < m * n; ++i) c0_sum += yd[i], c0_abs += std::fabs(yd[i]);
+  std::vector<double> slots(scheme == abft::Scheme::kGlobal
+                                ? static_cast<size_t>(groups * mblocks * nblocks) : 0, 0.0);
+  cpu::TileCheckLog tile_log;
   // n-major within a group: consecutive rectangles share their column block of packed B.
   parallel_for(threads, groups * mblocks * nblocks, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
@@ -301,11 +355,61 @@ Status MatMulKernel::run(KernelContext& ctx) const {
       args.ldc = n;
       args.accumulate = accumulate;
       args.epilogue = use_ep ? &e : nullptr;
+      if (scheme == abft::Scheme::kGlobal) args.out_sum = &slots[static_cast<size_t>(t)];
+      if (scheme == abft::Scheme::kTile) {
+        args.checks = checks->columns.get() + bo * plan.check_floats();
+        args.log = &tile_log;
+      }
       cpu::gemm_tile(plan, args, mb * plan.mc, std::min(rows, (mb + 1) * plan.mc), nb * plan.nc,
                      std::min(n, (nb + 1) * plan.nc));
     }
   });
+  if (scheme == abft::Scheme::kGlobal)
+    verify_global(*ctx.abft, a_data, m, k, rows, fold, groups, a_idx, b_idx, *checks, slots,
+                  c0_sum, c0_abs, plan, threads);
+  if (scheme == abft::Scheme::kTile) report_tiles(tile_log, *ctx.abft);
   return Status::ok();
+}
+
+// The global check: sum of the pre-epilogue outputs against sum_groups a_c . b_r (abft.md §2).
+// Roundings counted in the bound: the k-term dot of every element, one add per k block, the
+// register tile's sum (mr * nr / lanes registers and 16 lanes), and the C accumulated onto.
+void MatMulKernel::verify_global(abft::CheckResult& r, const float* a, int64_t m, int64_t k,
+                                 int64_t rows, bool fold, int64_t groups,
+                                 const std::vector<int64_t>& a_idx, const std::vector<int64_t>& b_idx,
+                                 const BChecks& checks, const std::vector<double>& slots,
+                                 double c0_sum, double c0_abs, const cpu::GemmPlan& plan,
+                                 int threads) const {
+  std::vector<double> a_sum(static_cast<size_t>(k)), a_abs(a_sum.size());
+  abft::Checksum total{c0_sum, c0_abs};
+  for (int64_t g = 0; g < groups; ++g) {
+    const float* ag = a + (fold ? 0 : a_idx[static_cast<size_t>(g)] * m * k);
+    const int64_t bo = fold ? 0 : b_idx[static_cast<size_t>(g)];
+    std::fill(a_sum.begin(), a_sum.end(), 0.0);
+    std::fill(a_abs.begin(), a_abs.end(), 0.0);
+    // Split over column ranges: every column's sum keeps its row order whatever the threads.
+    constexpr int64_t kCols = 256;
+    parallel_for(threads, (k + kCols - 1) / kCols, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t j0 = c * kCols, j1 = std::min(k, j0 + kCols);
+        abft::add_column_sums(ag + j0, k, 0, fold ? rows : m, j1 - j0, a_sum.data() + j0,
+                              a_abs.data() + j0);
+      }
+    });
+    const abft::Checksum c = abft::checksum_dot(a_sum.data(), a_abs.data(),
+                                                checks.sum.data() + bo * k,
+                                                checks.abs.data() + bo * k, k);
+    total.expected += c.expected;
+    total.scale += c.scale;
+  }
+  double result = 0;
+  for (double s : slots) result += s;
+  const double n_round = static_cast<double>(k + plan.k_blocks()) + plan.kernel->mr * plan.kernel->nr + 32;
+  r.result = result;
+  r.checksum = total.expected;
+  r.tolerance = checksum_tolerance(n_round, total.scale);
+  r.verified = checksum_verifiable(r.checksum, r.tolerance);
+  r.passed = checksum_agrees(r.result, r.checksum, r.tolerance);
 }
 
 bool all_f32(const PrepareContext& ctx) {
@@ -326,14 +430,14 @@ std::string tile_suffix(const cpu::BrgemmKernel& k) {
 Result<std::unique_ptr<PreparedKernel>> prepare(const PrepareContext& ctx, const Spec& spec,
                                                 const std::string& family) {
   if (!all_f32(ctx) || ctx.num_inputs() < 2) return std::unique_ptr<PreparedKernel>();
-  const cpu::BrgemmKernel& kern = cpu::brgemm_select();
+  const cpu::BrgemmKernel& kern = cpu::brgemm_select(ctx.abft == abft::Scheme::kTile);
   std::string name = family + "_f32";
   if (spec.form == Form::kFusedMatMul) {
     if (ctx.has_input(2)) name += "_bias";
     if (ctx.has_input(3)) name += "_residual";
     if (spec.act.kind != Activation::kNone) name += std::string("_") + activation_name(spec.act.kind);
   }
-  auto k = std::make_unique<MatMulKernel>(kern, spec, name + "__" + tile_suffix(kern));
+  auto k = std::make_unique<MatMulKernel>(kern, spec, name + "__" + tile_suffix(kern), ctx.abft);
   const Tensor* b = ctx.constant(1);
   if (b && ctx.opts.pack_weights && b->dtype() == DType::kF32)
     SF_TRY(k->pack_constant(*b, ctx.opts.threads, ctx.node.label()));

@@ -58,6 +58,23 @@ void conv_nhwc_pack_weights(const ConvNhwcShape& s, int nr, const float* w, floa
     }
 }
 
+int64_t conv_nhwc_check_floats(const ConvNhwcShape& s, int nr) {
+  return conv_nhwc_packed_floats(s, nr) / nr * 2;
+}
+
+void conv_nhwc_pack_checks(const ConvNhwcShape& s, int nr, const float* packed, float* dst) {
+  const int64_t cg = s.in_per_group(), kb = conv_nhwc_k_block(s);
+  const int64_t np = num_panels(s.out_per_group(), nr);
+  for (int64_t g = 0; g < s.group; ++g)
+    for (int64_t k0 = 0; k0 < cg; k0 += kb) {
+      const int64_t klen = std::min(kb, cg - k0);
+      for (int64_t t = 0; t < s.taps(); ++t) {
+        const int64_t off = packed_block_offset(s, nr, g, k0, klen, t);
+        brgemm_pack_checks(packed + off, np, klen, nr, dst + off / nr * 2);
+      }
+    }
+}
+
 void conv_nhwc_tap_offsets(const ConvNhwcShape& s, int64_t* offsets) {
   for (int64_t i = 0; i < s.kernel_h; ++i)
     for (int64_t j = 0; j < s.kernel_w; ++j)
@@ -153,6 +170,16 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
     a.ldc = m;
     a.accumulate = k0 > 0;
     a.epilogue = k0 + klen >= cg ? epilogue : nullptr;
+    BrgemmAbft abft;
+    BrgemmBlocks checks;
+    abft.out_sum = k0 + klen >= cg ? t.out_sum : nullptr;  // the final values only
+    if (op.checks) {
+      const int64_t b_off = b_base - op.packed_w;
+      checks = BrgemmBlocks::strided(op.checks + b_off / nr * 2, klen * panel_floats / nr * 2);
+      abft.checks = &checks;
+      abft.log = op.log;
+    }
+    if (abft.out_sum || abft.checks) a.abft = &abft;
     kernel.fn(a);
   }
 }

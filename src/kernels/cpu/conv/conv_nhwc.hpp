@@ -68,6 +68,11 @@ int64_t conv_nhwc_k_block(const ConvNhwcShape& s);
 // `w` is the ONNX [M, C/group, kH, kW] tensor. Depends only on M, C, group, kH, kW.
 int64_t conv_nhwc_packed_floats(const ConvNhwcShape& s, int nr);
 void conv_nhwc_pack_weights(const ConvNhwcShape& s, int nr, const float* w, float* dst);
+// The tile scheme's checksum columns (gemm/abft.hpp) of packed weights: for every (group, K block,
+// tap) block, its panels' [2][k_len] columns, at 2 / nr of the block's packed offset. dst holds
+// conv_nhwc_check_floats() floats.
+int64_t conv_nhwc_check_floats(const ConvNhwcShape& s, int nr);
+void conv_nhwc_pack_checks(const ConvNhwcShape& s, int nr, const float* packed, float* dst);
 
 // Element offsets of the taps (row-major i, j) relative to the input pixel of tap (0, 0), in a
 // [padded_h, padded_w, in_c] image. `offsets` holds taps() entries.
@@ -93,6 +98,7 @@ void conv_nhwc_im2col_rows(const ConvNhwcShape& s, const float* xp, float* dst, 
 struct ConvNhwcTile {
   int64_t img = 0, oh = 0, ow0 = 0, ow_len = 0;
   int64_t group = 0, n0 = 0, n_len = 0;
+  double* out_sum = nullptr;  // ABFT global scheme: += the tile's pre-epilogue output sum
 };
 
 struct ConvNhwcOperands {
@@ -105,6 +111,9 @@ struct ConvNhwcOperands {
   const float* residual = nullptr;  // Y-shaped NHWC or nullptr
   float* y = nullptr;               // [batch, out_h, out_w, out_c]
   ActivationSpec act;
+  // ABFT tile scheme (with an `_abft` variant): conv_nhwc_pack_checks of packed_w, and the log.
+  const float* checks = nullptr;
+  TileCheckLog* log = nullptr;
 };
 
 void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const ConvNhwcOperands& op,

@@ -44,11 +44,13 @@ std::atomic<bool> g_fault_armed{false};
 namespace {
 AccumulatorFault g_fault;
 std::atomic<bool> g_fault_fired{false};
+std::atomic<int64_t> g_countdown{0};
 }  // namespace
 
 void fault_arm(const AccumulatorFault& f) {
   detail::g_fault_armed.store(false);
   g_fault = f;
+  g_countdown.store(f.skip_tiles);
   g_fault_fired.store(false);
   detail::g_fault_armed.store(true);
 }
@@ -59,10 +61,17 @@ bool fault_fired() { return g_fault_fired.load(); }
 
 bool fault_claim(const float* c, int64_t ldc, int rows, int64_t cols, int64_t steps,
                  FaultSite* site) {
-  const std::ptrdiff_t off = g_fault.target - c;
-  if (off < 0 || ldc <= 0) return false;
-  const int64_t r = off / ldc, col = off % ldc;
-  if (r >= rows || col >= cols) return false;
+  int64_t r = 0, col = 0;
+  if (g_fault.target) {
+    const std::ptrdiff_t off = g_fault.target - c;
+    if (off < 0 || ldc <= 0) return false;
+    r = off / ldc, col = off % ldc;
+    if (r >= rows || col >= cols) return false;
+  } else {
+    if (rows <= 0 || cols <= 0 || g_countdown.fetch_sub(1) != 0) return false;
+    r = g_fault.row_pick % rows;
+    col = g_fault.col_pick % cols;
+  }
   bool expected = true;
   if (!detail::g_fault_armed.compare_exchange_strong(expected, false)) return false;
   site->row = static_cast<int>(r);

@@ -74,10 +74,14 @@ void brgemm_pack_checks(const float* packed, int64_t panels, int64_t k, int nr, 
 // covers `target` flips `bit` of that element's accumulator after floor(at * steps) of the call's
 // batch * k multiply-add steps (at = 0: before the first, at = 1: after the last, before the
 // checks and the epilogue). Every variant honours it, so injection needs no special build.
+// Without a target, the fault hits the tile claimed after `skip_tiles` others (counting every
+// tile of every call while armed), at row row_pick mod rows and column col_pick mod columns.
 struct AccumulatorFault {
-  const float* target = nullptr;  // an element of some call's C
+  const float* target = nullptr;  // an element of some call's C, or nullptr
   double at = 1.0;                // in [0, 1]
   int bit = 0;                    // 0..31 of the fp32 accumulator
+  int64_t skip_tiles = 0;
+  uint32_t row_pick = 0, col_pick = 0;
 };
 void fault_arm(const AccumulatorFault& f);
 void fault_disarm();
