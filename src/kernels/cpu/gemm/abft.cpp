@@ -45,6 +45,7 @@ namespace {
 AccumulatorFault g_fault;
 std::atomic<bool> g_fault_fired{false};
 std::atomic<int64_t> g_countdown{0};
+std::atomic<bool> g_persistent{false};
 }  // namespace
 
 void fault_arm(const AccumulatorFault& f) {
@@ -56,6 +57,8 @@ void fault_arm(const AccumulatorFault& f) {
 }
 
 void fault_disarm() { detail::g_fault_armed.store(false); }
+
+void fault_set_persistent(bool persistent) { g_persistent.store(persistent); }
 
 bool fault_fired() { return g_fault_fired.load(); }
 
@@ -80,6 +83,10 @@ bool fault_claim(const float* c, int64_t ldc, int rows, int64_t cols, int64_t st
   site->step = std::min<int64_t>(steps, static_cast<int64_t>(std::floor(at * static_cast<double>(steps))));
   site->bit = g_fault.bit & 31;
   g_fault_fired.store(true);
+  if (g_persistent.load()) {
+    g_countdown.store(g_fault.skip_tiles);
+    detail::g_fault_armed.store(true);
+  }
   return true;
 }
 

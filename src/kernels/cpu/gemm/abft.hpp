@@ -85,6 +85,9 @@ struct AccumulatorFault {
 };
 void fault_arm(const AccumulatorFault& f);
 void fault_disarm();
+// A persistent fault re-arms itself after firing (a stuck-at fault: every recomputation is hit
+// too, so recovery must fail and report it).
+void fault_set_persistent(bool persistent);
 // Whether the armed fault has fired since fault_arm.
 bool fault_fired();
 

@@ -1,0 +1,173 @@
+// ABFT through a whole session on the embedded CNN (2 convolutions, 2 Gemms, pools, activations),
+// under every mode, against the unprotected session's outputs (the reference here):
+//  - fault-free runs over inputs scaled from 1e-20 to 1e20 raise no alarm and give bit-identical
+//    outputs to the unprotected run (the checks never change a result);
+//  - an accumulator fault in a checksum-protected layer is detected, the layer recomputed and the
+//    output equals the fault-free one bit for bit; under DMR the same fault is caught by the
+//    comparison of the two runs;
+//  - a fault that keeps firing on every recomputation ends the run with a detected-unrecoverable
+//    error naming the node, never with a silently wrong result.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "kernels/cpu/gemm/abft.hpp"
+#include "runtime/fault_observer.hpp"
+#include "runtime/session.hpp"
+
+namespace sf {
+namespace {
+
+std::unique_ptr<rt::Session> load(abft::Mode mode, int threads = 2) {
+  const std::string path = std::string(SF_SOURCE_DIR) + "/models/embedded/fashion_cnn.onnx";
+  rt::SessionOptions so;
+  so.threads = threads;
+  so.exec.abft = mode;
+  so.exec.abft_dmr_other = true;
+  so.exec.abft_balance = 9.0;  // fixed, so the test does not probe the machine
+  auto s = rt::Session::load(path, so);
+  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
+  return s.is_ok() ? std::move(s).value() : nullptr;
+}
+
+Tensor input(const rt::Session& s, float scale, int seed) {
+  const auto in = s.inputs().at(0);
+  Shape shape = *in.type.shape;
+  for (auto& d : shape) d = d < 0 ? 2 : d;
+  Tensor x = Tensor::make(DType::kF32, shape).value();
+  uint32_t state = 12345u + static_cast<uint32_t>(seed);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    x.data<float>()[i] = scale * (static_cast<float>(state >> 8) / 16777216.0f - 0.25f);
+  }
+  return x;
+}
+
+bool same(const rt::NamedTensors& a, const rt::NamedTensors& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].second.nbytes() != b[i].second.nbytes() ||
+        std::memcmp(a[i].second.raw(), b[i].second.raw(), a[i].second.nbytes()) != 0)
+      return false;
+  return true;
+}
+
+int64_t alarms(const abft::Report& r) {
+  int64_t n = 0;
+  for (const auto& l : r.layers) n += l.alarms;
+  return n;
+}
+
+TEST(AbftSession, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
+  auto plain = load(abft::Mode::kOff);
+  ASSERT_TRUE(plain);
+  for (abft::Mode mode : {abft::Mode::kAuto, abft::Mode::kGlobal, abft::Mode::kTile, abft::Mode::kDmr}) {
+    auto s = load(mode);
+    ASSERT_TRUE(s);
+    abft::Report report;
+    int seed = 0;
+    for (float scale : {1e-20f, 1e-3f, 1.0f, 1e3f, 1e20f})
+      for (int rep = 0; rep < 4; ++rep, ++seed) {
+        const Tensor x = input(*s, scale, seed);
+        const std::string name = s->inputs().at(0).name;
+        auto want = plain->run({{name, x}});
+        auto got = s->run({{name, x}}, nullptr, &report);
+        ASSERT_TRUE(got.is_ok()) << abft::mode_name(mode) << ": " << got.status().to_string();
+        EXPECT_TRUE(same(*want, *got)) << abft::mode_name(mode) << " scale " << scale;
+      }
+    EXPECT_EQ(alarms(report), 0) << abft::mode_name(mode) << "\n" << report.to_json();
+    int64_t checks = 0;
+    for (const auto& l : report.layers) checks += l.checks;
+    EXPECT_GT(checks, 0) << abft::mode_name(mode);
+  }
+}
+
+TEST(AbftSession, AccumulatorFaultIsDetectedAndCorrectedUnderEveryScheme) {
+  for (abft::Mode mode : {abft::Mode::kGlobal, abft::Mode::kTile, abft::Mode::kDmr}) {
+    auto s = load(mode, 1);
+    ASSERT_TRUE(s);
+    const Tensor x = input(*s, 1.0f, 99);
+    const std::string name = s->inputs().at(0).name;
+    auto clean = s->run({{name, x}});
+    ASSERT_TRUE(clean.is_ok());
+    int checked_nodes = 0;
+    int64_t dmr_alarms = 0;
+    for (size_t k = 0; k < s->graph().nodes.size(); ++k) {
+      const ir::OpKind op = s->graph().nodes[k].op;
+      if (op != ir::OpKind::kFusedConv && op != ir::OpKind::kConv && op != ir::OpKind::kGemm &&
+          op != ir::OpKind::kFusedMatMul && op != ir::OpKind::kMatMul)
+        continue;
+      if (s->kernel_name(k) == "ref") continue;  // no BRGEMM to inject into (scalar cap: convs)
+      ++checked_nodes;
+      // The top exponent bit of a partial sum half-way through K: for |v| < 2 a 2^128-fold error
+      // (Inf or ~1e38), far above every tolerance (smaller flips are tested against the
+      // tolerance itself in brgemm_abft_test.cpp).
+      for (uint32_t pick : {0u, 7u, 13u}) {
+        const int bit = 30;
+        cpu::AccumulatorFault f;
+        f.bit = bit;
+        f.at = 0.5;
+        f.row_pick = pick;
+        f.col_pick = pick * 5;
+        rt::AccumulatorFaultObserver inject(k, f);
+        abft::Report report;
+        auto got = s->run({{name, x}}, &inject, &report);
+        ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+        ASSERT_TRUE(inject.fired()) << s->graph().nodes[k].label();
+        // A 2^(2^(bit-23))-fold change of one accumulator is far above every tolerance. DMR sees
+        // only what reaches the output: a flip that Relu masks is invisible (and harmless).
+        if (s->abft_plan(k).scheme == abft::Scheme::kDmr)
+          dmr_alarms += alarms(report);
+        else
+          EXPECT_GE(alarms(report), 1) << abft::mode_name(mode) << " "
+                                       << s->graph().nodes[k].label() << " bit " << bit << "\n"
+                                       << report.to_json();
+        EXPECT_TRUE(same(*clean, *got)) << abft::mode_name(mode) << " " << s->graph().nodes[k].label();
+      }
+    }
+    EXPECT_GE(checked_nodes, 3);
+    if (mode == abft::Mode::kDmr) EXPECT_GE(dmr_alarms, 3);  // the logits layer has no Relu
+  }
+}
+
+TEST(AbftSession, PersistentFaultEndsTheRunAsDetectedUnrecoverable) {
+  auto s = load(abft::Mode::kGlobal, 1);
+  ASSERT_TRUE(s);
+  size_t node = 0;
+  while (node < s->graph().nodes.size() &&
+         s->abft_plan(node).scheme != abft::Scheme::kGlobal)
+    ++node;
+  ASSERT_LT(node, s->graph().nodes.size());
+  // A persistent (stuck) fault: the hook re-arms itself after firing, so every recomputation of
+  // the node is hit again.
+  struct Rearm : rt::RunObserver {
+    size_t node;
+    void before_node(size_t index, const ir::Node&) override {
+      if (index != node) return;
+      cpu::AccumulatorFault f;
+      f.bit = 30;
+      f.at = 0.5;
+      f.skip_tiles = 0;
+      cpu::fault_arm(f);
+      cpu::fault_set_persistent(true);
+    }
+    Status after_node(size_t index, const ir::Node&, std::vector<Tensor>&, double) override {
+      if (index == node) cpu::fault_set_persistent(false), cpu::fault_disarm();
+      return Status::ok();
+    }
+  } rearm;
+  rearm.node = node;
+  const std::string name = s->inputs().at(0).name;
+  abft::Report report;
+  auto got = s->run({{name, input(*s, 1.0f, 5)}}, &rearm, &report);
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kDetectedUnrecoverable);
+  EXPECT_NE(got.status().message().find(s->graph().nodes[node].label()), std::string::npos)
+      << got.status().message();
+  int64_t unrecoverable = 0;
+  for (const auto& l : report.layers) unrecoverable += l.unrecoverable;
+  EXPECT_EQ(unrecoverable, 1);
+}
+
+}  // namespace
+}  // namespace sf
