@@ -125,7 +125,7 @@ TEST(AbftSession, AccumulatorFaultIsDetectedAndCorrectedUnderEveryScheme) {
         EXPECT_TRUE(same(*clean, *got)) << abft::mode_name(mode) << " " << s->graph().nodes[k].label();
       }
     }
-    EXPECT_GE(checked_nodes, 3);
+    EXPECT_GE(checked_nodes, 2);  // the Gemms always; the convs unless the ISA cap is scalar
     if (mode == abft::Mode::kDmr) EXPECT_GE(dmr_alarms, 3);  // the logits layer has no Relu
   }
 }
