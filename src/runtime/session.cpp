@@ -8,6 +8,7 @@
 #include "ir/cost.hpp"
 #include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
+#include "runtime/abft_select.hpp"
 #include "runtime/machine.hpp"
 #include "runtime/parallel.hpp"
 
@@ -223,7 +224,7 @@ Status Session::prepare() {
   kernels_.clear();
   fast_.clear();
   abft_plan_.clear();
-  if (opts_.exec.abft == abft::Mode::kAuto && opts_.exec.abft_select == abft::Select::kIntensity) {
+  if (opts_.exec.abft == abft::Mode::kAuto) {
     abft_balance_ = opts_.exec.abft_balance;
     if (abft_balance_ <= 0) {
       SF_ASSIGN_OR_RETURN(MachineLoad m, load_or_probe());
@@ -322,6 +323,16 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
     default: break;
   }
   char buf[160];
+  if (opts_.exec.abft_select == abft::Select::kMeasured) {
+    SF_ASSIGN_OR_RETURN(std::optional<MeasuredChoice> m, measure_abft_choice(*graph_, n, opts_.exec));
+    if (m) {
+      p.scheme = m->scheme;
+      std::snprintf(buf, sizeof buf, "measured%s: global %.3f ms, tile %.3f ms",
+                    m->from_cache ? " (cached)" : "", m->global_ms, m->tile_ms);
+      p.reason = buf;
+      return p;
+    }
+  }
   if (p.intensity <= 0) {
     p.scheme = abft::Scheme::kGlobal;
     p.reason = "intensity unknown (dynamic shapes): global";

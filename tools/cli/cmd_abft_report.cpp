@@ -51,6 +51,7 @@ int run_report(const ReportArgs& a) {
     rt::SessionOptions so = session_options_no_abft(a.model);
     so.exec.abft = m;
     so.exec.abft_dmr_other = a.model.abft_dmr_other;
+    so.exec.abft_select = abft::parse_select(a.model.abft_select).value_or(abft::Select::kIntensity);
     so.exec.abft_balance = a.model.abft_balance;
     auto s = rt::Session::load(a.model.model, so);
     if (!s) return report(s.status());

@@ -62,6 +62,11 @@ void add_model_options(CLI::App* cmd, ModelArgs& a, RandomInputs random, bool mo
                   "dmr (duplicate every layer) or off")
       ->check(CLI::IsMember({"auto", "global", "tile", "dmr", "off"}))
       ->default_val("off");
+  cmd->add_option("--abft-select", a.abft_select,
+                  "How --abft auto picks a layer's scheme: intensity (against the machine "
+                  "balance) or measured (times both once per layer shape, cached)")
+      ->check(CLI::IsMember({"intensity", "measured"}))
+      ->default_val("intensity");
   cmd->add_flag("--abft-dmr-other", a.abft_dmr_other,
                 "With --abft: also duplicate and compare the layers no checksum covers");
   cmd->add_option("--abft-balance", a.abft_balance,
@@ -94,6 +99,7 @@ void print_abft_summary(const abft::Report& r) {
 rt::SessionOptions session_options(const ModelArgs& a) {
   rt::SessionOptions o = session_options_no_abft(a);
   o.exec.abft = abft::parse_mode(a.abft).value_or(abft::Mode::kOff);
+  o.exec.abft_select = abft::parse_select(a.abft_select).value_or(abft::Select::kIntensity);
   o.exec.abft_dmr_other = a.abft_dmr_other;
   o.exec.abft_balance = a.abft_balance;
   return o;

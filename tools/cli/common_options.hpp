@@ -29,6 +29,7 @@ struct ModelArgs {
        no_pack = false, no_memory_plan = false;
   // Soft-error protection (src/abft/README.md).
   std::string abft = "off";               // auto | global | tile | dmr | off
+  std::string abft_select = "intensity";  // how auto chooses: intensity | measured
   bool abft_dmr_other = false;            // duplicate the layers no checksum covers
   double abft_balance = 0;                // FLOP/byte; 0: from `steadfast machine`
   std::string abft_report;                // write the ABFT run report (JSON) here
