@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "abft/conv_checksum.hpp"
+#include "core/fp_bounds.hpp"
 #include "ir/ops/fused.hpp"
 #include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
@@ -72,7 +74,7 @@ class ConvFastKernel final : public PreparedKernel {
   ConvFastKernel(ConvFastSpec spec, bool depthwise, abft::Scheme abft)
       : spec_(std::move(spec)), depthwise_(depthwise) {
     // Depthwise layers have no BRGEMM to check: the session duplicates them instead.
-    if (!depthwise_ && abft == abft::Scheme::kTile) abft_ = abft;
+    if (!depthwise_ && (abft == abft::Scheme::kTile || abft == abft::Scheme::kGlobal)) abft_ = abft;
     if (depthwise_) dw_ = &cpu::depthwise_select();
     else gemm_ = &cpu::brgemm_select(abft_ == abft::Scheme::kTile);
   }
@@ -85,6 +87,20 @@ class ConvFastKernel final : public PreparedKernel {
       checks_.resize(static_cast<size_t>(cpu::conv_nhwc_check_floats(weight_shape(), gemm_->nr)));
       cpu::conv_nhwc_pack_checks(weight_shape(), gemm_->nr, packed_.data(), checks_.data());
     }
+    if (abft_ == abft::Scheme::kGlobal) weight_checksums(w.data<float>(), wsum_, wabs_);
+  }
+
+  // The global scheme's weight side: per (input channel, tap) sums over the group's filters.
+  void weight_checksums(const float* w, std::vector<double>& sum, std::vector<double>& abs) const {
+    abft::ConvChecksumShape c;
+    c.channels = spec_.in_per_group * group();
+    c.kernel_h = spec_.kernel_h;
+    c.kernel_w = spec_.kernel_w;
+    c.group = group();
+    c.out_c = spec_.out_c;
+    sum.assign(static_cast<size_t>(c.channels * taps()), 0.0);
+    abs.assign(sum.size(), 0.0);
+    abft::conv_weight_checksums(c, w, sum.data(), abs.data());
   }
   abft::Scheme abft_scheme() const override { return abft_; }
 
@@ -126,7 +142,10 @@ class ConvFastKernel final : public PreparedKernel {
     else cpu::conv_nhwc_pack_weights(weight_shape(), gemm_->nr, w, dst);
   }
   Result<cpu::ConvNhwcShape> shape_for(const KernelContext& ctx, const Shape& xs) const;
-  void compute_gemm(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op) const;
+  void compute_gemm(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
+                    std::vector<double>* out_sums) const;
+  Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
+                       const std::vector<double>& out_sums, const float* w_now) const;
   void compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
                          const cpu::ConvNhwcOperands& op) const;
 
@@ -137,6 +156,7 @@ class ConvFastKernel final : public PreparedKernel {
   std::vector<float> packed_;  // empty: pack W on every run
   abft::Scheme abft_ = abft::Scheme::kNone;
   std::vector<float> checks_;  // tile scheme: checksum columns of packed_
+  std::vector<double> wsum_, wabs_;  // global scheme: weight checksums [in_c][tap]
 };
 
 Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
@@ -172,7 +192,8 @@ Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
 }
 
 void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
-                                  const cpu::ConvNhwcOperands& op) const {
+                                  const cpu::ConvNhwcOperands& op,
+                                  std::vector<double>* out_sums) const {
   const cpu::BrgemmKernel& k = *gemm_;
   const int64_t mg = s.out_per_group();
   const bool flat = s.pointwise() || op.im2col;
@@ -186,6 +207,8 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   const int64_t n_tile = std::max<int64_t>(1, channel_tile / k.nr) * k.nr;
   const int64_t n_blocks = (mg + n_tile - 1) / n_tile;
   const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
+  // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
+  if (out_sums) out_sums->assign(static_cast<size_t>(rows * p_blocks * inner), 0.0);
   parallel_for(threads, rows * p_blocks * inner, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t outer = i / inner, in = i % inner;
@@ -198,9 +221,61 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
       t.group = in / n_blocks;
       t.n0 = (in % n_blocks) * n_tile;
       t.n_len = std::min(n_tile, mg - t.n0);
+      if (out_sums) t.out_sum = &(*out_sums)[static_cast<size_t>(i)];
       cpu::conv_nhwc_tile(s, k, op, t);
     }
   });
+}
+
+// The global check (abft.md §3): the sum of the pre-epilogue outputs against
+// sum_{c,tap} wsum[c,tap] * S[c,tap], S the per-tap sums of the padded input over the positions
+// the outputs read (exact for padding, stride, dilation and groups). Roundings counted: the
+// K = taps * C/group term dot of every output, one add per K block, the register tile's sum
+// (mr * nr / lanes registers, 16 lanes), and the checksum side in fp64 (negligible, covered by
+// the margin).
+Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s,
+                                     const float* xp, const std::vector<double>& out_sums,
+                                     const float* w_now) const {
+  abft::ConvChecksumShape c;
+  c.batch = s.batch;
+  c.padded_h = s.padded_h();
+  c.padded_w = s.padded_w();
+  c.channels = s.in_c;
+  c.kernel_h = s.kernel_h;
+  c.kernel_w = s.kernel_w;
+  c.stride_h = s.stride_h;
+  c.stride_w = s.stride_w;
+  c.dilation_h = s.dilation_h;
+  c.dilation_w = s.dilation_w;
+  c.out_h = s.out_h;
+  c.out_w = s.out_w;
+  c.group = s.group;
+  c.out_c = s.out_c;
+  SF_TRY(abft::conv_checksum_validate(c));
+  std::vector<double> wsum_now, wabs_now;
+  const double* wsum = wsum_.data();
+  const double* wabs = wabs_.data();
+  if (w_now) {  // weights packed per run: their checksums too
+    weight_checksums(w_now, wsum_now, wabs_now);
+    wsum = wsum_now.data();
+    wabs = wabs_now.data();
+  }
+  const size_t n = static_cast<size_t>(s.in_c * s.taps());
+  std::vector<double> sum(n), abs(n), scratch(static_cast<size_t>(abft::conv_tap_sums_scratch(c)));
+  abft::conv_input_tap_sums(c, xp, scratch.data(), sum.data(), abs.data(), std::max(1, ctx.threads));
+  const abft::ConvChecksum chk = abft::conv_checksum(c, wsum, wabs, sum.data(), abs.data());
+  double result = 0;
+  for (double v : out_sums) result += v;
+  const int64_t k = s.taps() * s.in_per_group();
+  const int64_t k_blocks = (s.in_per_group() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
+  const double rounds = static_cast<double>(k + k_blocks) + gemm_->mr * gemm_->nr + 32;
+  abft::CheckResult& r = *ctx.abft;
+  r.result = result;
+  r.checksum = chk.expected;
+  r.tolerance = checksum_tolerance(rounds, chk.scale);
+  r.verified = checksum_verifiable(r.checksum, r.tolerance);
+  r.passed = checksum_agrees(r.result, r.checksum, r.tolerance);
+  return Status::ok();
 }
 
 void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
@@ -304,6 +379,9 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
     SF_ASSIGN_OR_RETURN(y_nhwc, scratch(ctx, {s.batch, s.out_h, s.out_w, s.out_c}));
     op.y = y_nhwc.data<float>();
   }
+  std::vector<double> out_sums;
+  const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
+  const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
   if (depthwise_) {
     compute_depthwise(threads, s, op);
   } else {
@@ -322,9 +400,12 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
       op.x = dst;
       op.im2col = true;
     }
-    compute_gemm(threads, s, op);
+    compute_gemm(threads, s, op, global ? &out_sums : nullptr);
   }
   if (op.log) report_tiles(tile_log, *ctx.abft);
+  if (global)
+    SF_TRY(verify_global(ctx, s, xp_checked, out_sums,
+                         packed_.empty() ? ctx.input(1).data<float>() : nullptr));
   if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());
   return Status::ok();
 }
