@@ -7,8 +7,9 @@
 // read just before index bj and just after index bj + out_w - 1, gives the window sum as a
 // difference. With NHWC the sw*channels floats of one "super-column" (columns b*sw .. b*sw+sw-1)
 // are contiguous, and lane l = rw*channels + c of it belongs to residue rw and channel c, so the
-// prefix sums of all residues and channels advance together: blocks of 8 lanes keep their running
-// sums in registers while walking the super-columns of a row (column_block).
+// prefix sums of all residues and channels advance together: blocks of 8, 16 or 32 lanes (scalar,
+// AVX2, AVX-512 variant, conv_tap_sums.inc) keep their running sums in registers while walking the
+// super-columns of a row (column_block in conv_tap_sums_impl.hpp).
 // Rows work the same way one level up: per row h (summed over the batch) the column pass gives
 // win[j, c]; a running prefix per row residue rh = h mod sh over these, read before row i*dh and
 // after row i*dh + (out_h-1)*sh, gives S[c, i*kw + j]. Only the prefix values the taps need are
@@ -128,7 +129,7 @@ void conv_input_tap_sums_channels(const ConvChecksumShape& s, const float* xp, i
   double* awin = win + s.kernel_w * c;
   double* acc2 = awin + s.kernel_w * c;  // [sh][kw][C] running sums per row residue
   double* aacc2 = acc2 + s.stride_h * s.kernel_w * c;
-  double* st = aacc2 + s.stride_h * s.kernel_w * c;  // [taps][C]: S tap-major, transposed at the end
+  double* st = aacc2 + s.stride_h * s.kernel_w * c;  // [taps][C]: S tap-major, transposed below
   double* ast = st + taps * c;
   for (int64_t r = 0; r < s.stride_h * s.kernel_w; ++r) {
     std::fill(acc2 + r * c + c_begin, acc2 + r * c + c_end, 0.0);

@@ -208,7 +208,8 @@ void column_lanes(const Plan& g, const float* row, int64_t lo, int64_t hi, int64
   int64_t l = lo;
   for (; l + W * NV <= hi; l += W * NV) column_block<W, NV>(g, row, l, c0, c1, win, awin);
   if constexpr (W * NV > 8) {
-    for (; l + 8 <= hi; l += 8) column_block<(W < 8 ? W : 8), 8 / (W < 8 ? W : 8)>(g, row, l, c0, c1, win, awin);
+    constexpr int kW8 = W < 8 ? W : 8;  // 8-lane blocks in this variant's vectors
+    for (; l + 8 <= hi; l += 8) column_block<kW8, 8 / kW8>(g, row, l, c0, c1, win, awin);
   }
   if constexpr (W * NV > 4) {
     if (l + 4 <= hi) {
@@ -247,8 +248,8 @@ void column_pass(const Plan& g, const float* row, int64_t c0, int64_t c1, double
 
 // Row-level event of tap row i: st[(i*kw + j)*C + c] -= (start) or += (end)
 // acc2[(rh*kw + j)*C + c] for every j, in the tap-major scratch copy of S.
-inline void row_event(const Plan& g, int64_t i, const double* acc2, const double* aacc2, int64_t c0,
-               int64_t c1, bool negate, double* st, double* ast) {
+inline void row_event(const Plan& g, int64_t i, const double* acc2, const double* aacc2,
+                      int64_t c0, int64_t c1, bool negate, double* st, double* ast) {
   const ConvChecksumShape& s = *g.s;
   const int64_t kw = s.kernel_w, rh = i * s.dilation_h % s.stride_h;
   for (int64_t j = 0; j < kw; ++j) {
