@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "runtime/profiler.hpp"
@@ -28,11 +29,14 @@ struct ReportArgs {
   int rounds = 4;
   int warmup = 2;
   bool with_dmr = false;
+  bool with_measured = false;
   std::string json, markdown;
 };
 
 struct ModeRun {
   abft::Mode mode;
+  abft::Select select;
+  std::string label;
   std::unique_ptr<rt::Session> session;
   std::vector<double> total_ms;                 // every timed run
   std::vector<std::vector<double>> node_ms;     // per node, every timed run
@@ -43,19 +47,24 @@ double pct(double t, double base) { return base > 0 ? 100.0 * (t / base - 1.0) :
 
 int run_report(const ReportArgs& a) {
   if (a.runs < 1 || a.rounds < 1) return report(invalid_argument("--runs and --rounds must be >= 1"));
-  std::vector<abft::Mode> modes = {abft::Mode::kOff, abft::Mode::kGlobal, abft::Mode::kTile,
-                                   abft::Mode::kAuto};
-  if (a.with_dmr) modes.push_back(abft::Mode::kDmr);
+  using Sel = abft::Select;
+  std::vector<std::tuple<abft::Mode, Sel, std::string>> modes = {
+      {abft::Mode::kOff, Sel::kIntensity, "off"},
+      {abft::Mode::kGlobal, Sel::kIntensity, "global"},
+      {abft::Mode::kTile, Sel::kIntensity, "tile"},
+      {abft::Mode::kAuto, Sel::kIntensity, "auto"}};
+  if (a.with_measured) modes.emplace_back(abft::Mode::kAuto, Sel::kMeasured, "measured");
+  if (a.with_dmr) modes.emplace_back(abft::Mode::kDmr, Sel::kIntensity, "dmr");
   std::vector<ModeRun> runs;
-  for (abft::Mode m : modes) {
+  for (const auto& [m, sel, label] : modes) {
     rt::SessionOptions so = session_options_no_abft(a.model);
     so.exec.abft = m;
     so.exec.abft_dmr_other = a.model.abft_dmr_other;
-    so.exec.abft_select = abft::parse_select(a.model.abft_select).value_or(abft::Select::kIntensity);
+    so.exec.abft_select = sel;
     so.exec.abft_balance = a.model.abft_balance;
     auto s = rt::Session::load(a.model.model, so);
     if (!s) return report(s.status());
-    runs.push_back({m, std::move(s).value(), {}, {}, {}});
+    runs.push_back({m, sel, label, std::move(s).value(), {}, {}, {}});
   }
   auto feeds = make_feeds(*runs[0].session, a.model);
   if (!feeds) return report(feeds.status());
@@ -90,12 +99,12 @@ int run_report(const ReportArgs& a) {
   for (size_t i = 0; i < runs.size(); ++i) med[i] = rt::median_of(runs[i].total_ms);
   nlohmann::json layers = nlohmann::json::array();
   std::string md = "| layer | op | intensity | auto chose | why | off ms |";
-  for (size_t i = 1; i < runs.size(); ++i) md += std::string(" ") + std::string(abft::mode_name(runs[i].mode)) + " % |";
+  for (size_t i = 1; i < runs.size(); ++i) md += std::string(" ") + runs[i].label + " % |";
   md += "\n|---|---|---:|---|---|---:|";
   for (size_t i = 1; i < runs.size(); ++i) md += "---:|";
   md += "\n";
   std::printf("%-44s %-11s %7s %-7s %9s", "layer", "op", "FLOP/B", "auto", "off ms");
-  for (size_t i = 1; i < runs.size(); ++i) std::printf(" %8s%%", std::string(abft::mode_name(runs[i].mode)).c_str());
+  for (size_t i = 1; i < runs.size(); ++i) std::printf(" %8s%%", runs[i].label.c_str());
   std::printf("\n");
   for (size_t k = 0; k < nodes; ++k) {
     const rt::AbftNodePlan& p = guided.abft_plan(k);
@@ -122,8 +131,8 @@ int run_report(const ReportArgs& a) {
       std::snprintf(row, sizeof row, " %.1f%s |", pct(t, base),
                     got == abft::Scheme::kDmr && runs[i].mode != abft::Mode::kDmr ? " (dmr)" : "");
       md += row;
-      l[std::string(abft::mode_name(runs[i].mode)) + "_ms"] = t;
-      l[std::string(abft::mode_name(runs[i].mode)) + "_scheme"] = abft::scheme_name(got);
+      l[runs[i].label + "_ms"] = t;
+      l[runs[i].label + "_scheme"] = abft::scheme_name(got);
     }
     std::printf("\n");
     md += "\n";
@@ -135,19 +144,24 @@ int run_report(const ReportArgs& a) {
   nlohmann::json e2e;
   std::string md_e2e = "| mode | median ms | overhead |\n|---|---:|---:|\n";
   for (size_t i = 0; i < runs.size(); ++i) {
-    std::printf("  %-7s %9.3f ms  %+6.1f%%\n", std::string(abft::mode_name(runs[i].mode)).c_str(),
+    std::printf("  %-7s %9.3f ms  %+6.1f%%\n", runs[i].label.c_str(),
                 med[i], pct(med[i], med[0]));
     char row[128];
     std::snprintf(row, sizeof row, "| %s | %.3f | %+.1f%% |\n",
-                  std::string(abft::mode_name(runs[i].mode)).c_str(), med[i], pct(med[i], med[0]));
+                  runs[i].label.c_str(), med[i], pct(med[i], med[0]));
     md_e2e += row;
-    e2e[std::string(abft::mode_name(runs[i].mode))] = {{"median_ms", med[i]},
+    e2e[runs[i].label] = {{"median_ms", med[i]},
                                                        {"overhead_pct", pct(med[i], med[0])}};
   }
   const double og = pct(med[1], med[0]), ot = pct(med[2], med[0]), oa = pct(med[3], med[0]);
   const double reduction = oa > 0 ? og / oa : 0;
   std::printf("  intensity-guided vs global-only: overhead %.1f%% vs %.1f%% (reduction %.2fx); "
               "better single scheme %.1f%%\n", oa, og, reduction, std::min(og, ot));
+  if (a.with_measured) {
+    const double om = pct(med[4], med[0]);
+    std::printf("  measured-guided: overhead %.1f%% (reduction vs global-only %.2fx)\n", om,
+                om > 0 ? og / om : 0);
+  }
   int64_t alarms = 0;
   for (const ModeRun& r : runs)
     for (const abft::LayerStats& l : r.report.layers) alarms += l.alarms;
@@ -182,6 +196,8 @@ void add_abft_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rounds", args->rounds, "Alternating rounds over the modes")->default_val(4);
   cmd->add_option("--warmup", args->warmup, "Untimed runs per mode per round")->default_val(2);
   cmd->add_flag("--with-dmr", args->with_dmr, "Also time duplication of every layer");
+  cmd->add_flag("--with-measured", args->with_measured,
+                "Also time auto with --abft-select measured");
   cmd->add_option("--json", args->json, "Write the report as JSON");
   cmd->add_option("--markdown", args->markdown, "Write the tables as Markdown");
   cmd->callback([args, &exit_code] { exit_code = run_report(*args); });
