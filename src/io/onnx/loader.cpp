@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "io/onnx/tensor_proto.hpp"
+#include "io/onnx/wire_scan.hpp"
 #include "ir/op_schema.hpp"
 
 namespace sf::onnx_io {
@@ -29,9 +32,17 @@ using ir::Node;
 using ir::Value;
 using ir::ValueId;
 
+// The top graph's initializer payloads, when the wire scan kept them out of the parsed proto:
+// one entry per initializer, read from `source` during conversion.
+struct DetachedPayloads {
+  const ByteSource* source = nullptr;
+  const std::vector<RawDataRef>* raw_data = nullptr;
+};
+
 struct Ctx {
   std::string model_dir;
   LoadOptions opts;
+  DetachedPayloads payloads;
   std::map<std::string, int> opsets;  // domain -> version
   int64_t node_count = 0;
 };
@@ -410,16 +421,25 @@ Result<std::unique_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, Ctx& ct
   g->name = gp.name();
   if (gp.sparse_initializer_size() > 0)
     return unsupported("graph '" + gp.name() + "': sparse initializers are not supported");
-  for (const auto& init : gp.initializer()) {
+  // Only the top graph's payloads are detached; subgraphs sit inside node attributes.
+  const std::vector<RawDataRef>* detached = depth == 0 ? ctx.payloads.raw_data : nullptr;
+  if (detached && detached->size() != static_cast<size_t>(gp.initializer_size()))
+    return internal_error("the wire scan found " + std::to_string(detached->size()) +
+                          " initializers, protobuf " + std::to_string(gp.initializer_size()));
+  for (int i = 0; i < gp.initializer_size(); ++i) {
+    const onnx::TensorProto& init = gp.initializer(i);
     if (init.name().empty()) return invalid_model("an initializer has an empty name");
     const std::string what = "initializer '" + init.name() + "'";
     if (g->find(init.name())) return invalid_model(what + " is listed twice");
     SF_ASSIGN_OR_RETURN(ValueId id, g->add_value(init.name()));
-    SF_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, ctx.model_dir, ctx.opts, what));
+    const RawDataRef ref = detached ? (*detached)[static_cast<size_t>(i)] : RawDataRef{};
+    const DetachedRawData raw{ctx.payloads.source, ref.offset, ref.size};
+    SF_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(init, ctx.model_dir, ctx.opts, what,
+                                                    ref.present() ? &raw : nullptr));
     g->value(id).type = ir::TypeInfo{t.dtype(), t.shape()};
     g->value(id).constant = std::move(t);
-    // The bytes now live in the tensor: free the proto's copy at once, so loading needs about
-    // one copy of the weights instead of two. The ModelProto is the loader's own (non-const).
+    // The bytes now live in the tensor: free the proto's copy (typed fields, or raw_data when the
+    // whole file was parsed) at once. The ModelProto is the loader's own (non-const).
     release_tensor_payload(const_cast<onnx::TensorProto&>(init));
   }
   for (const auto& in : gp.input()) {
@@ -485,8 +505,19 @@ Status parse_model(google::protobuf::io::CodedInputStream& cis, const LoadOption
   return Status::ok();
 }
 
+// Parses the skeleton of a scanned model (wire_scan.hpp); the skeleton is freed on return.
+Status parse_skeleton(ScannedModel& scanned, const LoadOptions& opts, onnx::ModelProto& mp) {
+  std::string skeleton = std::move(scanned.skeleton);
+  if (skeleton.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    return invalid_model("not a valid ONNX model: the protobuf could not be parsed (over 2 GiB "
+                         "without its initializers' raw_data)");
+  google::protobuf::io::CodedInputStream cis(reinterpret_cast<const uint8_t*>(skeleton.data()),
+                                             static_cast<int>(skeleton.size()));
+  return parse_model(cis, opts, mp);
+}
+
 Result<LoadedModel> convert_model(onnx::ModelProto& mp, const std::string& model_dir,
-                                  const LoadOptions& opts);
+                                  const LoadOptions& opts, const DetachedPayloads& payloads);
 
 Result<LoadedModel> load_model_bytes(const void* data, size_t size, const std::string& model_dir,
                                      const LoadOptions& opts) {
@@ -494,22 +525,28 @@ Result<LoadedModel> load_model_bytes(const void* data, size_t size, const std::s
   if (static_cast<int64_t>(size) > opts.max_file_bytes)
     return resource_limit("model file has " + std::to_string(size) + " bytes, over the limit of " +
                           std::to_string(opts.max_file_bytes));
+  const MemorySource src(data, static_cast<int64_t>(size));
   onnx::ModelProto mp;
-  {
+  std::optional<ScannedModel> scanned = scan_model(src);
+  if (scanned) {
+    SF_TRY(parse_skeleton(*scanned, opts, mp));
+  } else {
     google::protobuf::io::CodedInputStream cis(static_cast<const uint8_t*>(data),
                                                static_cast<int>(size));
     SF_TRY(parse_model(cis, opts, mp));
   }
-  return convert_model(mp, model_dir, opts);
+  return convert_model(mp, model_dir, opts,
+                       scanned ? DetachedPayloads{&src, &scanned->raw_data} : DetachedPayloads{});
 }
 
 Result<LoadedModel> convert_model(onnx::ModelProto& mp, const std::string& model_dir,
-                                  const LoadOptions& opts) {
+                                  const LoadOptions& opts, const DetachedPayloads& payloads) {
   SF_TRY(check_wire_types(mp, PathStep{nullptr, nullptr, -1, &mp}));
   if (!mp.has_graph()) return invalid_model("not a valid ONNX model: it has no graph");
   Ctx ctx;
   ctx.model_dir = model_dir;
   ctx.opts = opts;
+  ctx.payloads = payloads;
   for (const auto& os : mp.opset_import()) {
     const std::string dom = os.domain() == "ai.onnx" ? "" : os.domain();
     if (ctx.opsets.count(dom))
@@ -539,24 +576,40 @@ Result<LoadedModel> load_model_file(const std::string& path, const LoadOptions& 
     return resource_limit("model file '" + path + "' has " + std::to_string(st.st_size) +
                           " bytes, over the limit of " + std::to_string(opts.max_file_bytes));
   if (st.st_size == 0) return invalid_model("model '" + path + "': model file is empty");
-  // Parsed straight from the file in chunks: no whole-file buffer beside the parsed message.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error("cannot open model '" + path + "'");
+  // Open until conversion has read the initializers' payloads.
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat fst {};
+  if (::fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode) || fst.st_size != st.st_size)
+    return io_error("model '" + path + "' changed while being opened");
+  // Initializer payloads are read from the file straight into their tensors (wire_scan.hpp); a
+  // file the scan leaves alone is parsed from the file in chunks. Neither keeps a whole-file
+  // buffer beside the parsed message.
+  const FileSource src(fd, st.st_size);
   onnx::ModelProto mp;
+  std::optional<ScannedModel> scanned = scan_model(src);
   Status parsed;
-  {
+  if (scanned) {
+    parsed = parse_skeleton(*scanned, opts, mp);
+  } else if (::lseek(fd, 0, SEEK_SET) != 0) {
+    parsed = io_error("cannot read model: " + std::string(std::strerror(errno)));
+  } else {
     google::protobuf::io::FileInputStream fis(fd);
     google::protobuf::io::CodedInputStream cis(&fis);
     parsed = parse_model(cis, opts, mp);
     if (parsed.is_ok() && fis.GetErrno() != 0)
       parsed = io_error("cannot read model: " + std::string(std::strerror(fis.GetErrno())));
   }
-  ::close(fd);
   if (!parsed.is_ok()) return parsed.with_context("model '" + path + "'");
   std::string dir = ".";
   if (auto slash = path.find_last_of('/'); slash != std::string::npos)
     dir = slash == 0 ? "/" : path.substr(0, slash);
-  auto r = convert_model(mp, dir, opts);
+  auto r = convert_model(mp, dir, opts,
+                         scanned ? DetachedPayloads{&src, &scanned->raw_data} : DetachedPayloads{});
   if (!r) return r.status().with_context("model '" + path + "'");
   return r;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "io/onnx/external_data.hpp"
+#include "io/onnx/wire_scan.hpp"
 
 namespace sf::onnx_io {
 
@@ -78,7 +79,8 @@ Status onnx_dtype_error(int32_t v, const std::string& what) {
 }
 
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& model_dir,
-                                 const LoadOptions& opts, const std::string& what) {
+                                 const LoadOptions& opts, const std::string& what,
+                                 const DetachedRawData* detached) {
   const auto dt = dtype_from_onnx(p.data_type());
   if (!dt) return onnx_dtype_error(p.data_type(), what);
   if (*dt == DType::kUndefined) return invalid_model(what + ": data type is UNDEFINED");
@@ -111,8 +113,11 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
   const bool external = p.has_data_location() && p.data_location() == onnx::TensorProto::EXTERNAL;
   if (!external && p.external_data_size() > 0)
     return invalid_model(what + ": external_data entries on a tensor not marked EXTERNAL");
-  if (!external && p.has_raw_data() && static_cast<int64_t>(p.raw_data().size()) != bytes)
-    return invalid_model(what + ": raw_data has " + std::to_string(p.raw_data().size()) +
+  const bool has_raw = detached || p.has_raw_data();
+  const int64_t raw_bytes =
+      detached ? detached->size : static_cast<int64_t>(p.raw_data().size());
+  if (!external && has_raw && raw_bytes != bytes)
+    return invalid_model(what + ": raw_data has " + std::to_string(raw_bytes) +
                          " bytes but " + dtype_name(*dt) + shape_str(shape) + " needs " +
                          std::to_string(bytes));
 
@@ -148,8 +153,15 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     SF_TRY(read_external_data(model_dir, ref, t.raw(), bytes, what));
     return t;
   }
-  if (p.has_raw_data()) {
-    if (bytes) std::memcpy(t.raw(), p.raw_data().data(), static_cast<size_t>(bytes));
+  if (has_raw) {
+    if (detached) {
+      if (!detached->source->read(detached->offset, t.raw(), bytes))
+        return io_error(what + ": cannot read its raw_data (" + std::to_string(bytes) +
+                        " bytes at offset " + std::to_string(detached->offset) +
+                        ") from the model");
+    } else if (bytes) {
+      std::memcpy(t.raw(), p.raw_data().data(), static_cast<size_t>(bytes));
+    }
     if (t.dtype() == DType::kBool)  // normalise to 0/1 so bool kernels may rely on it
       for (int64_t i = 0; i < t.numel(); ++i) t.data<uint8_t>()[i] = t.data<uint8_t>()[i] != 0;
     return t;
