@@ -3,7 +3,9 @@
 // convolution's 2 N OH OW K C 9 flops divided by the time, so F(2,3), F(4,3) and a direct
 // convolution compare on one scale. Filter transform (prepare) is outside the timed loop. The
 // label ends with the tile size the runtime's cost model picks for the layer
-// (model:f43|f23|direct).
+// (model:f43|f23|direct). winograd_f32_abft runs the NHWC layers with no check, the tile scheme
+// (`_abft` BRGEMM twin) and the global scheme (per block and position, winograd.hpp) to measure
+// what the checks cost.
 // Run: build/<dir>/bin/sf_bench_kernels --benchmark_filter=winograd
 #include <benchmark/benchmark.h>
 
@@ -27,6 +29,7 @@ void bm_winograd(benchmark::State& state) {
   const LayerShape s = kShapes[state.range(0)];
   const WinogradTile tile = state.range(1) == 0 ? WinogradTile::kF23 : WinogradTile::kF43;
   const bool nhwc = state.range(2) != 0;
+  const int64_t abft = state.range(3);  // 0 none, 1 tile, 2 global
   WinogradConv p;
   p.tile = tile;
   p.channels_last = nhwc;
@@ -35,7 +38,7 @@ void bm_winograd(benchmark::State& state) {
   p.h = p.w = p.oh = p.ow = s.hw;
   p.pad_top = p.pad_left = 1;
   p.act = {Activation::kRelu};
-  const BrgemmKernel& gemm = brgemm_select();
+  const BrgemmKernel& gemm = brgemm_select(abft == 1);
   const WinogradKernel& tr = winograd_select();
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
@@ -50,12 +53,35 @@ void bm_winograd(benchmark::State& state) {
   winograd_transform_filter(tile, w.data(), p.k, p.c, gemm.nr, packed.data());
   const int64_t tiles = winograd_tile_count(p), block = winograd_block_tiles(p);
   std::vector<float> scratch(static_cast<size_t>(winograd_scratch_floats(p, block)));
+  std::vector<float> checks;
+  std::vector<double> u_sum, u_abs;
+  TileCheckLog log;
+  WinogradAbft wa;
+  WinogradBlockCheck check;
+  if (abft == 1) {
+    checks.resize(static_cast<size_t>(winograd_u_check_floats(tile, p.c, p.k, gemm.nr)));
+    winograd_pack_u_checks(tile, packed.data(), p.c, p.k, gemm.nr, checks.data());
+    wa.u_checks = checks.data();
+    wa.log = &log;
+  } else if (abft == 2) {
+    const size_t n = static_cast<size_t>(winograd_alpha(tile) * winograd_alpha(tile) * p.c);
+    u_sum.resize(n);
+    u_abs.resize(n);
+    winograd_u_sums(tile, packed.data(), p.c, p.k, gemm.nr, u_sum.data(), u_abs.data());
+    wa.u_sum = u_sum.data();
+    wa.u_abs = u_abs.data();
+  }
+  bool passed = true;
   for (auto _ : state) {
-    for (int64_t t = 0; t < tiles; t += block)
+    for (int64_t t = 0; t < tiles; t += block) {
       winograd_conv_tiles(p, tr, gemm, packed.data(), x.data(), y.data(), t,
-                          std::min(tiles, t + block), scratch.data());
+                          std::min(tiles, t + block), scratch.data(), abft ? &wa : nullptr,
+                          &check);
+      passed = passed && check.passed;
+    }
     benchmark::DoNotOptimize(y.data());
   }
+  if (!passed || log.alarm_count() > 0) state.SkipWithError("ABFT alarm on a fault-free run");
   const double flops = 2.0 * static_cast<double>(s.hw * s.hw) * static_cast<double>(s.c * s.c) * 9;
   state.counters["GFLOP/s"] = benchmark::Counter(
       flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
@@ -65,16 +91,23 @@ void bm_winograd(benchmark::State& state) {
   const char* pick_name = pick == rt::WinogradMode::kF43   ? "f43"
                           : pick == rt::WinogradMode::kF23 ? "f23"
                                                            : "direct";
+  const char* abft_name[] = {"", " abft:tile", " abft:global"};
   state.SetLabel(std::string("conv_f32") + (nhwc ? "_nhwc" : "") + "_winograd_" +
                  winograd_tile_name(tile) + "__" + tr.isa_name + "_" + std::to_string(gemm.mr) +
-                 "x" + std::to_string(gemm.nr) + " " + std::to_string(s.hw) + "x" +
-                 std::to_string(s.hw) + "x" + std::to_string(s.c) + " model:" + pick_name);
+                 "x" + std::to_string(gemm.nr) + (gemm.abft ? "_abft" : "") + " " +
+                 std::to_string(s.hw) + "x" + std::to_string(s.hw) + "x" + std::to_string(s.c) +
+                 " model:" + pick_name + abft_name[abft]);
 }
 
-// Args: shape index, tile (0 F(2,3), 1 F(4,3)), layout (0 NCHW, 1 NHWC).
+// Args: shape index, tile (0 F(2,3), 1 F(4,3)), layout (0 NCHW, 1 NHWC), ABFT (0 none, 1 tile,
+// 2 global).
 BENCHMARK(bm_winograd)
     ->Name("winograd_f32")
-    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0, 1}})
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0, 1}, {0}})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_winograd)
+    ->Name("winograd_f32_abft")
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {1}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

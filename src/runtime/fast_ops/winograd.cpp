@@ -5,6 +5,13 @@
 // transforms and packs the filters once (U = G g G^T as BRGEMM B panels), and run() splits the
 // tiles into fixed-size blocks computed in parallel (arithmetic: kernels/cpu/winograd/).
 //
+// ABFT: both schemes (PrepareContext::abft) on the GEMM stage (kernels/cpu/winograd/winograd.hpp
+// states the invariants, the rounding count and what is not covered: the input and output
+// transforms and the epilogue). tile: the `_abft` BRGEMM twin with checksum columns of packed U
+// made here; global: per tile block and position, sum M against the V column sums times the fp64
+// row sums of packed U made here; one result slot per block (deterministic for any thread count),
+// the layer fails if any block does and reports its worst block.
+//
 // Switches: ExecOptions::winograd (false: never offered); STEADFAST_WINOGRAD = off | f23 | f43 |
 // auto (unset: auto) forces a tile size for tests and benchmarks (the node must still qualify).
 //
@@ -42,6 +49,7 @@
 #include "ir/ops/linalg.hpp"
 #include "kernels/cpu/gemm/brgemm.hpp"
 #include "kernels/cpu/winograd/winograd.hpp"
+#include "runtime/abft_guard.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
@@ -126,7 +134,7 @@ class WinogradConvKernel final : public PreparedKernel {
   WinogradConvKernel(const ir::ConvAttrs& attrs, WinogradTile tile, bool channels_last,
                      ActivationSpec act, int residual_input, int64_t c, int64_t k,
                      const cpu::BrgemmKernel& gemm, const cpu::WinogradKernel& tr,
-                     std::vector<float> u, bool has_bias)
+                     std::vector<float> u, bool has_bias, abft::Scheme abft)
       : attrs_(attrs),
         tile_(tile),
         channels_last_(channels_last),
@@ -141,10 +149,24 @@ class WinogradConvKernel final : public PreparedKernel {
             cpu::winograd_tile_name(tile) + (has_bias ? "_bias" : "") +
             (residual_input >= 0 ? "_residual" : "") + (act.kind != Activation::kNone ? "_" : "") +
             act_suffix(act.kind) + "__" + tr.isa_name + "_" + std::to_string(gemm.mr) + "x" +
-            std::to_string(gemm.nr);
+            std::to_string(gemm.nr) + (gemm.abft ? "_abft" : "");
+    // The checksum side data, from the packed U the GEMMs multiply.
+    if (abft == abft::Scheme::kTile && gemm.abft) {
+      abft_ = abft;
+      u_checks_.resize(static_cast<size_t>(cpu::winograd_u_check_floats(tile, c, k, gemm.nr)));
+      cpu::winograd_pack_u_checks(tile, u_.data(), c, k, gemm.nr, u_checks_.data());
+    } else if (abft == abft::Scheme::kGlobal) {
+      abft_ = abft;
+      const int64_t alpha = cpu::winograd_alpha(tile);
+      const size_t n = static_cast<size_t>(alpha * alpha * c);
+      u_sum_.resize(n);
+      u_abs_.resize(n);
+      cpu::winograd_u_sums(tile, u_.data(), c, k, gemm.nr, u_sum_.data(), u_abs_.data());
+    }
   }
 
   std::string name() const override { return name_; }
+  abft::Scheme abft_scheme() const override { return abft_; }
   // W is transformed into U at prepare and never read again.
   std::vector<size_t> packed_inputs() const override { return {1}; }
 
@@ -199,14 +221,42 @@ class WinogradConvKernel final : public PreparedKernel {
     const float* xp = x.data<float>();
     float* yp = y->data<float>();
     const float* up = u_.data();
+    // ABFT: the checks ctx.abft asks for; one global result per block.
+    const abft::Scheme scheme = ctx.abft ? abft_ : abft::Scheme::kNone;
+    cpu::TileCheckLog tile_log;
+    cpu::WinogradAbft wa;
+    if (scheme == abft::Scheme::kTile) {
+      wa.u_checks = u_checks_.data();
+      wa.log = &tile_log;
+    } else if (scheme == abft::Scheme::kGlobal) {
+      wa.u_sum = u_sum_.data();
+      wa.u_abs = u_abs_.data();
+    }
+    std::vector<cpu::WinogradBlockCheck> block_checks(
+        scheme == abft::Scheme::kGlobal ? static_cast<size_t>(blocks) : 0);
+    cpu::WinogradBlockCheck* slots = block_checks.empty() ? nullptr : block_checks.data();
+    const cpu::WinogradAbft* wap = scheme == abft::Scheme::kNone ? nullptr : &wa;
     // Blocks are fixed by the shape, not the thread count: each tile is computed the same way
     // whichever thread owns its block.
     parallel_for(ctx.threads, blocks, [&](int64_t b0, int64_t b1) {
       std::vector<float> scratch(static_cast<size_t>(scratch_floats));
       for (int64_t b = b0; b < b1; ++b)
         cpu::winograd_conv_tiles(p, tr_, gemm_, up, xp, yp, b * block,
-                                 std::min(tiles, (b + 1) * block), scratch.data());
+                                 std::min(tiles, (b + 1) * block), scratch.data(), wap,
+                                 slots ? slots + b : nullptr);
     });
+    if (scheme == abft::Scheme::kTile) report_tiles(tile_log, *ctx.abft);
+    if (scheme == abft::Scheme::kGlobal) {
+      // The layer passes when every block does; the worst block is reported.
+      cpu::WinogradBlockCheck all;
+      for (const cpu::WinogradBlockCheck& c : block_checks) cpu::winograd_check_merge(all, c);
+      abft::CheckResult& r = *ctx.abft;
+      r.result = all.result;
+      r.checksum = all.checksum;
+      r.tolerance = all.tolerance;
+      r.verified = all.any && all.verified;
+      r.passed = all.passed;
+    }
     return Status::ok();
   }
 
@@ -221,6 +271,9 @@ class WinogradConvKernel final : public PreparedKernel {
   const cpu::WinogradKernel& tr_;
   std::vector<float> u_;
   std::string name_;
+  abft::Scheme abft_ = abft::Scheme::kNone;
+  std::vector<float> u_checks_;        // tile scheme: checksum columns of u_ per position
+  std::vector<double> u_sum_, u_abs_;  // global scheme: [alpha^2][C] sums over k of u_, |u_|
 };
 
 bool all_ones(const std::vector<int64_t>& v) {
@@ -252,7 +305,10 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
   if (k <= 0 || c <= 0) return none;
   if (residual_input >= 0 && !ctx.has_input(static_cast<size_t>(residual_input)))
     residual_input = -1;
-  const cpu::BrgemmKernel& gemm = cpu::brgemm_select();
+  // The tile scheme runs the `_abft` twin (same tile, so the same packing, cost and results).
+  const cpu::BrgemmKernel& gemm = ctx.abft == abft::Scheme::kTile
+                                      ? cpu::brgemm_abft_twin(cpu::brgemm_select())
+                                      : cpu::brgemm_select();
   const cpu::WinogradKernel& tr = cpu::winograd_select();
   WinogradTile tile = WinogradTile::kF43;
   if (mode == WinogradMode::kF23) tile = WinogradTile::kF23;
@@ -272,7 +328,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
   std::vector<float> u(static_cast<size_t>(cpu::winograd_packed_u_floats(tile, c, k, gemm.nr)));
   cpu::winograd_transform_filter(tile, w->data<float>(), k, c, gemm.nr, u.data());
   return std::unique_ptr<PreparedKernel>(new WinogradConvKernel(
-      a, tile, channels_last, act, residual_input, c, k, gemm, tr, std::move(u), ctx.has_input(2)));
+      a, tile, channels_last, act, residual_input, c, k, gemm, tr, std::move(u), ctx.has_input(2),
+      ctx.abft));
 }
 
 Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {

@@ -3,7 +3,11 @@
 #include "kernels/cpu/winograd/winograd.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+
+#include "core/fp_bounds.hpp"
 
 namespace sf::cpu {
 
@@ -11,7 +15,8 @@ namespace sf::cpu {
   void winograd_input_f23__##isa(const float*, int64_t, int64_t, int64_t, float*, int64_t); \
   void winograd_input_f43__##isa(const float*, int64_t, int64_t, int64_t, float*, int64_t); \
   void winograd_output_f23__##isa(const WinogradOutputArgs&);                               \
-  void winograd_output_f43__##isa(const WinogradOutputArgs&);
+  void winograd_output_f43__##isa(const WinogradOutputArgs&);                               \
+  void winograd_column_sums__##isa(const float*, int64_t, int64_t, int64_t, float*, float*);
 #include "kernels/cpu/winograd/kernels.inc"
 #undef SF_WINOGRAD
 
@@ -22,7 +27,8 @@ constexpr WinogradKernel kKernels[] = {
   {#isa,                                                   \
    Isa::level,                                             \
    {winograd_input_f23__##isa, winograd_input_f43__##isa}, \
-   {winograd_output_f23__##isa, winograd_output_f43__##isa}},
+   {winograd_output_f23__##isa, winograd_output_f43__##isa}, \
+   winograd_column_sums__##isa},
 #include "kernels/cpu/winograd/kernels.inc"
 #undef SF_WINOGRAD
 };
@@ -120,6 +126,56 @@ void winograd_transform_filter(WinogradTile t, const float* w, int64_t k, int64_
     }
 }
 
+int64_t winograd_u_check_floats(WinogradTile t, int64_t c, int64_t k, int nr) {
+  const int64_t alpha = winograd_alpha(t);
+  return alpha * alpha * ceil_div(k, nr) * 2 * c;
+}
+
+void winograd_pack_u_checks(WinogradTile t, const float* u, int64_t c, int64_t k, int nr,
+                            float* dst) {
+  const int64_t a2 = winograd_alpha(t) * winograd_alpha(t), panels = ceil_div(k, nr);
+  const int64_t per_pos = packed_b_floats(c, k, nr), checks_pos = panels * 2 * c;
+  for (int64_t xi = 0; xi < a2; ++xi)
+    brgemm_pack_checks(u + xi * per_pos, panels, c, nr, dst + xi * checks_pos);
+}
+
+void winograd_u_sums(WinogradTile t, const float* u, int64_t c, int64_t k, int nr, double* sum,
+                     double* abs) {
+  const int64_t a2 = winograd_alpha(t) * winograd_alpha(t), panels = ceil_div(k, nr);
+  const int64_t per_pos = packed_b_floats(c, k, nr);
+  for (int64_t xi = 0; xi < a2; ++xi)
+    for (int64_t ic = 0; ic < c; ++ic) {
+      // Row ic of every panel; the padding columns past k are zeros and add nothing.
+      double s = 0, a = 0;
+      for (int64_t pi = 0; pi < panels; ++pi) {
+        const float* row = u + xi * per_pos + (pi * c + ic) * nr;
+        for (int j = 0; j < nr; ++j) s += row[j], a += std::fabs(row[j]);
+      }
+      sum[xi * c + ic] = s;
+      abs[xi * c + ic] = a;
+    }
+}
+
+namespace {
+// |result - checksum| / tolerance, +infinity where it is not a finite number.
+double check_ratio(const WinogradBlockCheck& c) {
+  const double r = std::fabs(c.result - c.checksum) / c.tolerance;
+  return std::isfinite(r) ? r : std::numeric_limits<double>::infinity();
+}
+}  // namespace
+
+void winograd_check_merge(WinogradBlockCheck& into, const WinogradBlockCheck& c) {
+  const bool verified = into.verified && c.verified, passed = into.passed && c.passed;
+  bool take = !into.any;
+  if (!take && into.passed != c.passed) take = !c.passed;
+  else if (!take && into.verified != c.verified) take = c.verified;
+  else if (!take) take = check_ratio(c) > check_ratio(into);
+  if (take) into = c;
+  into.verified = verified;
+  into.passed = passed;
+  into.any = true;
+}
+
 int64_t winograd_tile_count(const WinogradConv& p) {
   const int m = winograd_m(p.tile);
   return p.n * ceil_div(p.oh, m) * ceil_div(p.ow, m);
@@ -134,12 +190,41 @@ int64_t winograd_block_tiles(const WinogradConv& p) {
 
 int64_t winograd_scratch_floats(const WinogradConv& p, int64_t block) {
   const int64_t alpha = winograd_alpha(p.tile), m = winograd_m(p.tile);
-  return alpha * alpha * block * (p.c + p.k) + alpha * alpha * p.c + m * m * p.k;
+  // V, M, the gathered patch, the NCHW output stage, then the global check's V column sums.
+  return alpha * alpha * block * (p.c + p.k) + alpha * alpha * p.c + m * m * p.k + 2 * p.c;
 }
+
+namespace {
+
+// The BRGEMM's register lanes, for the count of roundings in its tile sums (brgemm_simd.hpp:
+// mr * nr / lanes registers added in fp32, then the lanes). The scalar variant sums its elements
+// in fp64; charging it mr * nr fp32 adds over-counts, which only loosens its bound.
+int gemm_lanes(const BrgemmKernel& g) {
+  switch (g.isa) {
+    case Isa::kAvx512: return 16;
+    case Isa::kAvx2: return 8;
+    case Isa::kScalar: return 1;
+  }
+  return 1;
+}
+
+// sum_i x[i] * y[i] in fp64 with four partial sums (four independent add chains instead of one
+// per position). The order is fixed, so is the result.
+double dot_f64(const float* x, const double* y, int64_t n) {
+  double s[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int j = 0; j < 4; ++j) s[j] += static_cast<double>(x[i + j]) * y[i + j];
+  for (; i < n; ++i) s[0] += static_cast<double>(x[i]) * y[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+}  // namespace
 
 void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms,
                          const BrgemmKernel& gemm, const float* u, const float* x, float* y,
-                         int64_t tile_begin, int64_t tile_end, float* scratch) {
+                         int64_t tile_begin, int64_t tile_end, float* scratch,
+                         const WinogradAbft* abft, WinogradBlockCheck* check) {
   const int alpha = winograd_alpha(p.tile), mt = winograd_m(p.tile);
   const int64_t a2 = alpha * alpha, nt = tile_end - tile_begin;
   const int64_t block = winograd_block_tiles(p);
@@ -148,6 +233,8 @@ void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms
   float* mm = v + a2 * block * p.c;      // [a2][block][k]
   float* patch = mm + a2 * block * p.k;  // [alpha][alpha][c]
   float* stage = patch + a2 * p.c;       // [mt][mt][k] (NCHW outputs)
+  float* v_sum = stage + mt * mt * p.k;  // [c] global check: V column sums, then of |V|
+  float* v_abs = v_sum + p.c;
   const WinogradInputFn input = transforms.input[static_cast<int>(p.tile)];
   const WinogradOutputFn output = transforms.output[static_cast<int>(p.tile)];
 
@@ -165,8 +252,17 @@ void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms
     input(patch, alpha * p.c, p.c, p.c, v + l * p.c, block * p.c);
   }
 
-  // 2. alpha^2 independent GEMMs [nt x c] x [c x k].
+  // 2. alpha^2 independent GEMMs [nt x c] x [c x k], each under the checks asked for.
   const int64_t u_pos = packed_b_floats(p.c, p.k, gemm.nr);
+  const int64_t checks_pos = ceil_div(p.k, gemm.nr) * 2 * p.c;
+  const bool tile_checks = abft && abft->u_checks && gemm.abft;
+  const bool global = abft && abft->u_sum && check;
+  // The rounding count of the global bound (winograd.hpp): C-term dots, the kernel's tile sums,
+  // the fp32 V column sums over nt tiles, the fp64 steps.
+  const int lanes = gemm_lanes(gemm);
+  const double n_round = static_cast<double>(p.c) + gemm.mr * gemm.nr / lanes + lanes +
+                         static_cast<double>(nt) + 4;
+  if (global) *check = WinogradBlockCheck{};
   for (int64_t xi = 0; xi < a2; ++xi) {
     BrgemmArgs g;
     g.m = nt;
@@ -178,7 +274,34 @@ void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms
     g.b = BrgemmBlocks::strided(u + xi * u_pos, 0);
     g.c = mm + xi * block * p.k;
     g.ldc = p.k;
+    BrgemmAbft ab;
+    BrgemmBlocks cols;
+    double m_sum = 0;
+    if (tile_checks) {
+      cols = BrgemmBlocks::strided(abft->u_checks + xi * checks_pos, 0);
+      ab.checks = &cols;
+      ab.log = abft->log;
+    }
+    if (global) {
+      // The checksum side from V[xi] as the GEMM will read it (in L2 from the input transform,
+      // and brought closer for the GEMM by this pass).
+      transforms.column_sums(v + xi * block * p.c, nt, p.c, p.c, v_sum, v_abs);
+      ab.out_sum = &m_sum;
+    }
+    if (tile_checks || global) g.abft = &ab;
     gemm.fn(g);
+    if (global) {
+      const double* us = abft->u_sum + xi * p.c;
+      const double* ua = abft->u_abs + xi * p.c;
+      const double expected = dot_f64(v_sum, us, p.c), scale = dot_f64(v_abs, ua, p.c);
+      WinogradBlockCheck c;
+      c.result = m_sum;
+      c.checksum = expected;
+      c.tolerance = checksum_tolerance(n_round, scale);
+      c.verified = checksum_verifiable(c.checksum, c.tolerance);
+      c.passed = checksum_agrees(c.result, c.checksum, c.tolerance);
+      winograd_check_merge(*check, c);
+    }
   }
 
   // 3. Output transform with the epilogue.

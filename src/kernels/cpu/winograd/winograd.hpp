@@ -45,6 +45,41 @@
 // Accumulation: fp32 throughout (transforms, then BRGEMM over C in a fixed order). A tile's result
 // depends only on its own data and the fixed block size, never on the thread count: blocks of
 // tiles are the unit of parallelism and no reduction is split.
+//
+// ABFT (WinogradAbft; shared references/abft.md §2, §5, §7). Both schemes protect the GEMM
+// stage, the alpha^2 products M[xi] = V[xi] U[xi] that hold nearly all of the FLOPs:
+//   tile    the `_abft` BRGEMM twin checks every register tile against checksum columns of packed
+//           U made at prepare (winograd_pack_u_checks, brgemm_pack_checks per xi) and recomputes
+//           a failing tile in the kernel; alarms go to a TileCheckLog.
+//   global  per block of tiles (T tiles) and per position xi, in the block's own call:
+//             sum_{t,k} M[xi][t][k]  ==  sum_c (sum_t V[xi][t][c]) * Ubar[xi][c]
+//           with Ubar[xi][c] = sum_k U[xi][c][k] summed in fp64 at prepare from the packed fp32
+//           U the GEMM multiplies (winograd_u_sums), the V column sums taken in fp32 after the
+//           block's input transform, just before position xi's GEMM reads V[xi] (in L2; the pass
+//           brings it closer for the GEMM), and sum M from the BRGEMM's out_sum hook (the
+//           pre-epilogue accumulators, one sum per block: deterministic for any thread count).
+//           Scale S = sum_c (sum_t |V[xi][t][c]|) * (sum_k |U[xi][c][k]|) >= sum_{t,k,c} |V||U|.
+//           Tolerance checksum_tolerance(n, S) (core/fp_bounds.hpp), n counting every rounding
+//           on either side:
+//             C            the C-term dot of each M element (fp32 FMA chain: gamma_C)
+//             R + lanes    the kernel's tile sum: R = mr * nr / lanes fp32 register adds, then
+//                          the lanes (in fp64; counted as fp32 roundings to stay on the safe side;
+//                          the scalar BRGEMM is charged R = mr * nr with lanes = 1)
+//             T            the fp32 column sums of V over the block's T tiles (error <= gamma_T S)
+//             4            every fp64 step (Ubar over K, the C-term checksum dot, the sum of the
+//                          tile sums): an fp64 rounding is 2^-29 of an fp32 one, so 4 covers up
+//                          to 2^31 of them, far more than K + C + the tiles of any layer.
+//           Each position is checked on its own (no sum over xi), so alpha^2 enters no count. A
+//           block's result is its worst position (WinogradBlockCheck); the caller fails the layer
+//           if any block fails and reports the worst block.
+// Coverage: a fault in an accumulator of the GEMMs, or in V or U as the GEMM reads them after the
+// checksums were taken (U's checksums are made at prepare, so later corruption of U in memory
+// is seen), changes sum M against the checksum. Not covered by either scheme: the input transform
+// and the NCHW gather before it (a wrong V is summed into the checksum as computed, so the check
+// agrees with it), and after the GEMM the output transform, the NCHW scatter and the epilogue
+// (bias, residual, activation): a checksum on the transformed-domain GEMM cannot see them. Only
+// duplicating the layer (--abft dmr) covers those stages; they are O(alpha^2 T (C + K)) vector
+// adds against the GEMMs' 2 alpha^2 T C K FLOPs.
 #pragma once
 
 #include <cstdint>
@@ -85,12 +120,18 @@ struct WinogradOutputArgs {
 };
 using WinogradOutputFn = void (*)(const WinogradOutputArgs& args);
 
+// Column sums of a row-major block (the global check's V sums): sum[c] = sum_{r < rows} src[r *
+// ld + c] and abs[c] = sum_r |src[r * ld + c]| in fp32, rows added in order (c < cols).
+using WinogradColumnSumsFn = void (*)(const float* src, int64_t rows, int64_t ld, int64_t cols,
+                                      float* sum, float* abs);
+
 // One ISA's transforms (the list is kernels.inc), indexed by WinogradTile.
 struct WinogradKernel {
   const char* isa_name;  // "avx512" | "avx2" | "scalar"
   Isa isa;
   WinogradInputFn input[2];
   WinogradOutputFn output[2];
+  WinogradColumnSumsFn column_sums;
 };
 
 // Every compiled variant, best first (scalar last); the best max_isa() allows.
@@ -102,6 +143,39 @@ const WinogradKernel& winograd_select();
 int64_t winograd_packed_u_floats(WinogradTile t, int64_t c, int64_t k, int nr);
 void winograd_transform_filter(WinogradTile t, const float* w, int64_t k, int64_t c, int nr,
                                float* dst);
+
+// ABFT side data of the packed U (see the ABFT paragraph above), made once at prepare.
+// Tile scheme: brgemm_pack_checks of every position's packed U, position xi at
+// dst + xi * (winograd_u_check_floats / alpha^2).
+int64_t winograd_u_check_floats(WinogradTile t, int64_t c, int64_t k, int nr);
+void winograd_pack_u_checks(WinogradTile t, const float* u, int64_t c, int64_t k, int nr,
+                            float* dst);
+// Global scheme: sum[xi * c + ic] = sum_k U[xi][ic][k] and abs[...] = sum_k |U[xi][ic][k]|, in
+// fp64 from the packed fp32 U (alpha^2 * c entries each).
+void winograd_u_sums(WinogradTile t, const float* u, int64_t c, int64_t k, int nr, double* sum,
+                     double* abs);
+
+// The checks one call of winograd_conv_tiles runs (either or both; nullptr: none).
+struct WinogradAbft {
+  // Tile scheme: `gemm` must be an `_abft` variant (BrgemmKernel::abft).
+  const float* u_checks = nullptr;  // winograd_pack_u_checks
+  TileCheckLog* log = nullptr;      // required with u_checks
+  // Global scheme.
+  const double* u_sum = nullptr;    // winograd_u_sums
+  const double* u_abs = nullptr;
+};
+
+// The global check of one block: the position whose comparison is worst (winograd_check_merge).
+struct WinogradBlockCheck {
+  double result = 0, checksum = 0, tolerance = 0;
+  bool verified = true;  // every position's checksum and tolerance were finite
+  bool passed = true;    // every verifiable position agreed
+  bool any = false;      // a position has been merged in
+};
+// Folds c into `into`: the flags combine (all verified, all passed) and the numbers become the
+// worse comparison's: a failing one over a passing one, then the larger |result - checksum| /
+// tolerance (non-finite counts as largest), a verifiable one over an unverifiable one.
+void winograd_check_merge(WinogradBlockCheck& into, const WinogradBlockCheck& c);
 
 // One convolution's geometry and epilogue.
 struct WinogradConv {
@@ -125,8 +199,11 @@ int64_t winograd_scratch_floats(const WinogradConv& p, int64_t block);
 // Computes the outputs of tiles [tile_begin, tile_end) (at most `block` of them, the block the
 // scratch was sized for): input transform, alpha^2 BRGEMMs with `gemm` against the packed u,
 // output transform with the epilogue. Tiles are numbered image-major, then tile row, tile column.
+// With `abft`, runs its checks on the GEMMs; the global one writes the block's result to *check
+// (required when abft->u_sum is set). The outputs are bit-identical with and without checks.
 void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms,
                          const BrgemmKernel& gemm, const float* u, const float* x, float* y,
-                         int64_t tile_begin, int64_t tile_end, float* scratch);
+                         int64_t tile_begin, int64_t tile_end, float* scratch,
+                         const WinogradAbft* abft = nullptr, WinogradBlockCheck* check = nullptr);
 
 }  // namespace sf::cpu

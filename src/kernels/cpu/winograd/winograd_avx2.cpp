@@ -23,6 +23,7 @@ struct V256 {
     const __m256 neg = _mm256_cmp_ps(x.v, _mm256_setzero_ps(), _CMP_LT_OQ);
     return {_mm256_blendv_ps(x.v, _mm256_mul_ps(x.v, _mm256_set1_ps(alpha)), neg)};
   }
+  friend V256 abs(V256 x) { return {_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x.v)}; }
 };
 
 }  // namespace

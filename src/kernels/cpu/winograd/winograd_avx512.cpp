@@ -25,6 +25,7 @@ struct V512 {
     const __mmask16 neg = _mm512_cmp_ps_mask(x.v, _mm512_setzero_ps(), _CMP_LT_OQ);
     return {_mm512_mask_mul_ps(x.v, neg, x.v, _mm512_set1_ps(alpha))};
   }
+  friend V512 abs(V512 x) { return {_mm512_abs_ps(x.v)}; }
 };
 
 }  // namespace

@@ -5,10 +5,11 @@
 // only from the winograd_<isa>.cpp files.
 //
 // V provides: kWidth, load(p), store(p, v), set1(f), add, sub, mul, fmadd(a, b, c) = a * b + c,
-// max(a, b) / min(a, b) with x86 semantics (the second operand when either is NaN) and
-// leaky(x, alpha) = x < 0 ? alpha * x : x.
+// max(a, b) / min(a, b) with x86 semantics (the second operand when either is NaN),
+// leaky(x, alpha) = x < 0 ? alpha * x : x and abs(x) (the sign bit cleared).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/cpu/winograd/winograd.hpp"
@@ -31,6 +32,7 @@ struct VScalar {
   friend VScalar max(VScalar a, VScalar b) { return {a.v > b.v ? a.v : b.v}; }
   friend VScalar min(VScalar a, VScalar b) { return {a.v < b.v ? a.v : b.v}; }
   friend VScalar leaky(VScalar x, float alpha) { return {x.v < 0.0f ? alpha * x.v : x.v}; }
+  friend VScalar abs(VScalar x) { return {std::fabs(x.v)}; }
 };
 
 // Rows of B^T applied to one line d[0..alpha) of vectors (stride `s` between elements).
@@ -175,10 +177,47 @@ void output_transform(const WinogradOutputArgs& a) {
   for (; c < a.channels; ++c) output_channels<VScalar, kAlpha>(a, c);
 }
 
+// The global ABFT check's column sums (WinogradColumnSumsFn): kVecs vectors of columns at a
+// time, down all rows in order, so every column sees the same sequence of fp32 adds on every ISA.
+// Four vectors give eight independent add chains: one vector alone would wait on the add latency
+// at every row, ~4 cycles per 16 channels, an eighth of the GEMM's 64 FMAs on them at K = 64.
+template <class V, int kVecs>
+inline void column_sums_vecs(const float* src, int64_t rows, int64_t ld, int64_t c, float* sum,
+                             float* abs_sum) {
+  V s[kVecs], a[kVecs];
+  for (int i = 0; i < kVecs; ++i) s[i] = a[i] = V::set1(0.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = src + r * ld + c;
+    for (int i = 0; i < kVecs; ++i) {
+      const V x = V::load(row + i * V::kWidth);
+      s[i] = add(s[i], x);
+      a[i] = add(a[i], abs(x));
+    }
+  }
+  for (int i = 0; i < kVecs; ++i) {
+    V::store(sum + c + i * V::kWidth, s[i]);
+    V::store(abs_sum + c + i * V::kWidth, a[i]);
+  }
+}
+
+template <class V>
+void column_sums(const float* src, int64_t rows, int64_t ld, int64_t cols, float* sum,
+                 float* abs_sum) {
+  constexpr int kVecs = 4;
+  int64_t c = 0;
+  for (; c + kVecs * V::kWidth <= cols; c += kVecs * V::kWidth)
+    column_sums_vecs<V, kVecs>(src, rows, ld, c, sum, abs_sum);
+  for (; c + V::kWidth <= cols; c += V::kWidth)
+    column_sums_vecs<V, 1>(src, rows, ld, c, sum, abs_sum);
+  for (; c + kVecs <= cols; c += kVecs)
+    column_sums_vecs<VScalar, kVecs>(src, rows, ld, c, sum, abs_sum);
+  for (; c < cols; ++c) column_sums_vecs<VScalar, 1>(src, rows, ld, c, sum, abs_sum);
+}
+
 }  // namespace
 }  // namespace sf::cpu::wino
 
-// Defines the four entry points of one ISA (named in kernels.inc) from its vector type.
+// Defines the five entry points of one ISA (named in kernels.inc) from its vector type.
 #define SF_WINOGRAD_DEFINE(isa, V)                                                             \
   void winograd_input_f23__##isa(const float* s, int64_t rs, int64_t cs, int64_t ch, float* d, \
                                  int64_t ds) {                                                 \
@@ -191,4 +230,10 @@ void output_transform(const WinogradOutputArgs& a) {
   void winograd_output_f23__##isa(const WinogradOutputArgs& a) {                               \
     wino::output_transform<V, 4>(a);                                                           \
   }                                                                                            \
-  void winograd_output_f43__##isa(const WinogradOutputArgs& a) { wino::output_transform<V, 6>(a); }
+  void winograd_output_f43__##isa(const WinogradOutputArgs& a) {                               \
+    wino::output_transform<V, 6>(a);                                                           \
+  }                                                                                            \
+  void winograd_column_sums__##isa(const float* s, int64_t rows, int64_t ld, int64_t cols,     \
+                                   float* sum, float* abs) {                                   \
+    wino::column_sums<V>(s, rows, ld, cols, sum, abs);                                         \
+  }
