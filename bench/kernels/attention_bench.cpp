@@ -8,6 +8,7 @@
 // never allocated by the fused path).
 //
 //   build/<dir>/bin/sf_bench_kernels --benchmark_filter=attention_unfused
+//   build/<dir>/bin/sf_bench_kernels --benchmark_filter='attention_fused(_abft)?/512'  (ABFT cost)
 //   for s in 2048 4096 8192; do
 //     build/<dir>/bin/sf_bench_kernels --benchmark_filter="attention_fused/$s\$|attention_fused/$s/"
 //   done
@@ -48,24 +49,31 @@ void set_counters(benchmark::State& state, int64_t seq) {
   state.counters["scores_mb"] = kHeads * static_cast<double>(seq) * seq * 4.0 / (1 << 20);
 }
 
-void BM_attention_fused(benchmark::State& state) {
+// abft: the `_abft` twin with its block checks on (per-head K / V checksums included in the
+// time); the ratio to the plain run is the checks' overhead.
+void run_fused(benchmark::State& state, bool abft) {
   const int64_t seq = state.range(0);
-  const cpu::AttentionKernel& k = cpu::attention_select();
+  const cpu::AttentionKernel& k = cpu::attention_select(abft);
   const Tensor q = filled({1, kHeads, seq, kHead}, 1), kt = filled({1, kHeads, kHead, seq}, 2),
                v = filled({1, kHeads, seq, kHead}, 3);
   Tensor y = Tensor::make(DType::kF32, {1, kHeads, seq, kHead}).value();
   ir::AttentionAttrs attrs;
   attrs.scale = 1.0f / std::sqrt(static_cast<float>(kHead));
   attrs.k_transposed = true;
+  cpu::TileCheckLog log;
   for (auto _ : state) {
-    Status st = rt::attention_forward(k, attrs, q, kt, v, nullptr, y, 1);
+    Status st = rt::attention_forward(k, attrs, q, kt, v, nullptr, y, 1, abft ? &log : nullptr);
     if (!st.is_ok()) state.SkipWithError(st.message().c_str());
     benchmark::DoNotOptimize(y.data<float>());
   }
+  if (log.alarm_count() > 0) state.SkipWithError("ABFT alarm on fault-free data");
   set_counters(state, seq);
   state.counters["scratch_kb"] = rt::attention_workspace_bytes(seq, seq, kHead, 1) / 1024.0;
   state.SetLabel(k.name);
 }
+
+void BM_attention_fused(benchmark::State& state) { run_fused(state, false); }
+void BM_attention_fused_abft(benchmark::State& state) { run_fused(state, true); }
 
 void BM_attention_unfused(benchmark::State& state) {
   const int64_t seq = state.range(0);
@@ -94,6 +102,7 @@ void BM_attention_unfused(benchmark::State& state) {
 
 BENCHMARK(BM_attention_unfused)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_attention_fused)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_attention_fused_abft)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
 // Long sequences: one iteration each (8192 is ~200 GFLOP).
 BENCHMARK(BM_attention_fused)->Arg(4096)->Arg(8192)->Unit(benchmark::kMillisecond)->Iterations(1);
 

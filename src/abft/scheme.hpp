@@ -4,7 +4,9 @@
 //   global  weight checksums at load, activation checksums per run, one comparison per layer of the
 //           sum of the pre-epilogue outputs with the checksum dot product (cheap when compute-bound)
 //   tile    the `_abft` BRGEMM variants verify every register tile in the microkernel (no extra
-//           memory traffic: cheap when memory-bound); in-kernel recompute of a failing tile
+//           memory traffic: cheap when memory-bound); in-kernel recompute of a failing tile. The
+//           fused attention's `_abft` variants check both GEMMs of every (query block, key block)
+//           (kernels/cpu/attention/attention.hpp); attention has no global scheme
 //   dmr     run the layer twice and compare the bytes (non-GEMM layers, and depthwise convolutions
 //           whose checksum would cost as much as the layer)
 //   auto    per GEMM-like layer: tile when its arithmetic intensity is below the machine balance,

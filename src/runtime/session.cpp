@@ -282,7 +282,7 @@ Status Session::prepare() {
 namespace {
 bool gemm_like(ir::OpKind op) {
   return op == ir::OpKind::kMatMul || op == ir::OpKind::kGemm || op == ir::OpKind::kFusedMatMul ||
-         op == ir::OpKind::kConv || op == ir::OpKind::kFusedConv;
+         op == ir::OpKind::kConv || op == ir::OpKind::kFusedConv || op == ir::OpKind::kAttention;
 }
 }  // namespace
 
@@ -321,6 +321,12 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
     case abft::Mode::kTile: p.scheme = abft::Scheme::kTile, p.reason = "forced"; return p;
     case abft::Mode::kDmr: p.scheme = abft::Scheme::kDmr, p.reason = "forced"; return p;
     default: break;
+  }
+  // The fused attention kernel has block checks only (fast_ops/attention.cpp).
+  if (n.op == ir::OpKind::kAttention) {
+    p.scheme = abft::Scheme::kTile;
+    p.reason = "attention: block checks in the fused kernel (no global invariant through softmax)";
+    return p;
   }
   char buf[160];
   if (opts_.exec.abft_select == abft::Select::kMeasured) {

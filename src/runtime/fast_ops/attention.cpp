@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "runtime/abft_guard.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
@@ -43,7 +44,7 @@ int64_t attention_workspace_bytes(int64_t lq, int64_t lk, int64_t d, int threads
 
 Status attention_forward(const cpu::AttentionKernel& kernel, const ir::AttentionAttrs& attrs,
                          const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* mask,
-                         Tensor& y, int threads) {
+                         Tensor& y, int threads, cpu::TileCheckLog* log) {
   SF_ASSIGN_OR_RETURN(const Shape ys, attention_output_shape(q.shape(), k.shape(), v.shape(),
                                                              mask ? &mask->shape() : nullptr,
                                                              attrs.k_transposed));
@@ -80,8 +81,16 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
   const float* pv = v.data<float>();
   const float* pm = mask ? mask->data<float>() : nullptr;
   float* po = y.data<float>();
+  // ABFT: each thread makes a head's checksums of K and V (the variant's make_checks, L * (D + Dv)
+  // adds) when its static range of tasks reaches the head, right before the head's blocks read
+  // the same K and V; a head split between two threads is summed by both (same values).
+  const bool checked = kernel.abft && log;
+  const int64_t per_head = checked ? cpu::attention_checks_doubles(lk, d) : 0;
   parallel_for(threads, b * h * q_blocks, [&](int64_t t0, int64_t t1) {
-    std::vector<float> scratch(static_cast<size_t>(cpu::attention_scratch_floats(lq, lk, d)));
+    std::vector<float> scratch(
+        static_cast<size_t>(cpu::attention_scratch_floats(lq, lk, d, checked)));
+    std::vector<double> checks(static_cast<size_t>(per_head));
+    int64_t checks_of = -1;  // the head `checks` holds
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t bh = t / q_blocks, qb = t % q_blocks;
       const int64_t bi = bh / h, hi = bh % h;
@@ -91,6 +100,14 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
       a.v = pv + bh * lk * dv;
       a.o = po + bh * lq * dv;
       a.mask = pm ? pm + bi * ms[0] + hi * ms[1] : nullptr;
+      if (checked) {
+        if (checks_of != bh) {
+          kernel.make_checks(a, checks.data());
+          checks_of = bh;
+        }
+        a.checks = checks.data();
+        a.log = log;
+      }
       const int64_t q0 = qb * cpu::kAttentionBr;
       kernel.fn(a, q0, std::min(cpu::kAttentionBr, lq - q0), scratch.data());
     }
@@ -100,20 +117,30 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
 
 namespace {
 
+// ABFT: the tile scheme is the `_abft` variant's block checks (one score and one output-update
+// check per query block and key block, in-kernel recompute). There is no global scheme: no
+// invariant links the output sums to the inputs through the softmax without recomputing the
+// scores, so a session asking for global gets kNone here and duplicates the node instead.
 class AttentionKernel final : public PreparedKernel {
  public:
-  explicit AttentionKernel(const cpu::AttentionKernel& k) : k_(k) {}
+  AttentionKernel(const cpu::AttentionKernel& k, abft::Scheme abft) : k_(k), abft_(abft) {}
   std::string name() const override { return k_.name; }
+  abft::Scheme abft_scheme() const override { return abft_; }
   Status run(KernelContext& ctx) const override {
+    const bool tile = ctx.abft && abft_ == abft::Scheme::kTile;
+    cpu::TileCheckLog log;
     const Status st =
         attention_forward(k_, ctx.node.attrs_as<ir::AttentionAttrs>(), ctx.input(0),
                           ctx.input(1), ctx.input(2), ctx.has(3) ? &ctx.input(3) : nullptr,
-                          ctx.output(0), ctx.threads);
-    return st.is_ok() ? st : ctx.error(st.message());
+                          ctx.output(0), ctx.threads, tile ? &log : nullptr);
+    if (!st.is_ok()) return ctx.error(st.message());
+    if (tile) report_tiles(log, *ctx.abft);
+    return st;
   }
 
  private:
   const cpu::AttentionKernel& k_;
+  abft::Scheme abft_;
 };
 
 Result<std::unique_ptr<PreparedKernel>> prepare_attention(const PrepareContext& ctx) {
@@ -121,7 +148,9 @@ Result<std::unique_ptr<PreparedKernel>> prepare_attention(const PrepareContext& 
     const ir::TypeInfo* t = ctx.input_type(i);
     if (t && t->dtype != DType::kF32) return std::unique_ptr<PreparedKernel>();
   }
-  return std::unique_ptr<PreparedKernel>(std::make_unique<AttentionKernel>(cpu::attention_select()));
+  const bool tile = ctx.abft == abft::Scheme::kTile;
+  return std::unique_ptr<PreparedKernel>(std::make_unique<AttentionKernel>(
+      cpu::attention_select(tile), tile ? abft::Scheme::kTile : abft::Scheme::kNone));
 }
 
 }  // namespace

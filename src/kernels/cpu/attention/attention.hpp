@@ -17,6 +17,25 @@
 // Br*Bc (S / P) + 2*Br (m, l), blocks clipped to short sequences; never grows past 64-long ones.
 // Expected error against softmax(QK^T)V in double: ~1e-6 relative (vector exp within 2e-7,
 // fp32 sums over D and Lk).
+//
+// ABFT (the `_abft` variants, AttentionKernel::abft; they compute exactly what their plain twin
+// computes, bit for bit, and add checksum checks on the two GEMMs of every key block):
+//   (a) scores: sum_{r, j} S_rj == qsum . ksum_blk, S the raw dot products Q_blk K_blk^T (before
+//       the scale, the mask and the causal limit), qsum = sum of the block's query rows,
+//       ksum_blk = sum of the block's keys; scale of the bound qabs . kabs_blk (sums of |.|).
+//   (b) output update O <- alpha O + P V_blk: sum_{r, e} (O_new - O_before) == psum . vsum_blk,
+//       psum_j = sum_r P_rj (P >= 0), vsum_j = sum_e V_je; scale sum |O_before| + psum . vabs.
+//   One check of each per (query block, key block). ksum / kabs per key block and vsum / vabs per
+//   key are made once per head and run by AttentionKernel::make_checks (L * (D + Dv) adds); the
+//   block sums of S, O_before and O_new are taken in the GEMM's registers. Tolerances:
+//   checksum_tolerance() (core/fp_bounds.hpp) with the roundings counted in attention_simd.hpp.
+//   A score mismatch recomputes the score block (up to kTileRetries times); an output mismatch
+//   recomputes the whole query block from its first key block (the update overwrote O), up to
+//   kTileRetries times. Every alarm goes to AttentionArgs::log; one that no recomputation cleared
+//   is logged as not corrected (the caller then recomputes the layer or stops).
+// Fault hook (kernels/cpu/gemm/abft.hpp), honoured by every variant: per key block the score
+// block (rows x n keys, D steps; its element (r, j) is scratch S[r * Bc + j]) and then the output
+// update (rows x Dv of O, n steps) each make one fault_claim(), in that order.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +43,7 @@
 #include <string>
 
 #include "core/cpu_features.hpp"
+#include "kernels/cpu/gemm/abft.hpp"
 
 namespace sf::cpu {
 
@@ -45,6 +65,10 @@ struct AttentionArgs {
   int64_t mask_ld_row = 0, mask_ld_col = 1;
   float* o = nullptr;
   int64_t ld_o = 0;
+  // ABFT (read by the `_abft` variants only; both set: checks on). `checks` is this head's
+  // AttentionKernel::make_checks output, `log` collects the checks and alarms (thread-safe).
+  const double* checks = nullptr;
+  TileCheckLog* log = nullptr;
 };
 
 // Computes output rows [q_begin, q_begin + rows), rows <= kAttentionBr, using `scratch`
@@ -57,20 +81,35 @@ using AttentionFn = void (*)(const AttentionArgs&, int64_t q_begin, int64_t rows
 using SmallGemmFn = void (*)(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                              const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate);
 
+// ABFT checksums of one head's K and V (see above), written to dst (attention_checks_doubles()
+// doubles): for each key block b of min(Bc, Lk) keys, ksum_b[D] then kabs_b[D]; then vsum[Lk]
+// and vabs[Lk]. Sums in double (each in a fixed order, so every variant gives the same values),
+// kept in double, so the checksum side adds no rounding worth counting next to the fp32 GEMMs.
+// Reads a.k, a.v, a.lk, a.d, a.dv, a.k_transposed and the leading dimensions.
+using AttentionChecksFn = void (*)(const AttentionArgs& a, double* dst);
+
 struct AttentionKernel {
-  const char* name;  // attention_f32__<isa>_<Br>x<Bc>
+  const char* name;  // attention_f32__<isa>_<Br>x<Bc>[_abft]
   Isa isa;
   AttentionFn fn;
   SmallGemmFn gemm;
+  AttentionChecksFn make_checks;  // vectorised for the ISA like the rest of the variant
+  bool abft;  // the checked twin of the variant without the suffix
 };
 
 std::span<const AttentionKernel> attention_kernels();
-const AttentionKernel& attention_select();
+// The first variant max_isa() allows, among the `_abft` ones when `abft`.
+const AttentionKernel& attention_select(bool abft = false);
 const AttentionKernel* attention_find(const std::string& name);
 
 // Scratch one call needs, in floats: the workspace query. min(Bc, Lk) * D + min(Br, Lq) *
-// min(Bc, Lk) + 2 * min(Br, Lq): bounded by a constant once the sequences pass one block.
-int64_t attention_scratch_floats(int64_t lq, int64_t lk, int64_t d);
+// min(Bc, Lk) + 2 * min(Br, Lq): bounded by a constant once the sequences pass one block; an
+// `_abft` variant with checks on needs 8 * D + min(Bc, Lk) + 16 more (the query block's column
+// sums and a partial key block's sums, 4 * D doubles, then the column sums of P).
+int64_t attention_scratch_floats(int64_t lq, int64_t lk, int64_t d, bool abft = false);
+
+// Size of one head's ABFT checksums (AttentionChecksFn), in doubles.
+int64_t attention_checks_doubles(int64_t lk, int64_t d);
 
 // Runs every query block of one (batch, head) sequentially (tests, benchmarks).
 void attention_run(const AttentionKernel& k, const AttentionArgs& a, float* scratch);

@@ -1,19 +1,41 @@
 // avx2 fused attention variant: the FlashAttention-2 template of attention_simd.hpp on
-// VecAvx2 (8 floats per vector). Formula, layouts, tile, scratch and error: attention.hpp.
+// VecAvx2 (8 floats per vector). Formula, layouts, tile, scratch and error: attention.hpp;
+// the `_abft` twin adds the block checks described there.
 #include "kernels/cpu/attention/attention_simd.hpp"
 #include "kernels/cpu/eltwise/vec_avx2.hpp"
 
 namespace sf::cpu {
 
 void attention_f32__avx2_64x64(const AttentionArgs& a, int64_t q_begin, int64_t rows,
-                                float* scratch) {
-  simd::attention_block<simd::VecAvx2>(a, q_begin, rows, scratch);
+                               float* scratch) {
+  simd::attention_block<simd::VecAvx2, false>(a, q_begin, rows, scratch);
+}
+
+void attention_f32__avx2_64x64_abft(const AttentionArgs& a, int64_t q_begin, int64_t rows,
+                                    float* scratch) {
+  simd::attention_block<simd::VecAvx2, true>(a, q_begin, rows, scratch);
 }
 
 void attention_f32__avx2_64x64_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                                  const float* b, int64_t ldb, float* c, int64_t ldc,
-                                  bool accumulate) {
+                                    const float* b, int64_t ldb, float* c, int64_t ldc,
+                                    bool accumulate) {
   simd::small_gemm<simd::VecAvx2>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+// The checked variant's GEMM is the plain one (the checks live in the block kernel).
+void attention_f32__avx2_64x64_abft_gemm(int64_t m, int64_t n, int64_t k, const float* a,
+                                         int64_t lda, const float* b, int64_t ldb, float* c,
+                                         int64_t ldc, bool accumulate) {
+  simd::small_gemm<simd::VecAvx2>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+// The per-head ABFT checksums (the same for both variants).
+void attention_f32__avx2_64x64_checks(const AttentionArgs& a, double* dst) {
+  simd::make_checks<simd::VecAvx2>(a, dst);
+}
+
+void attention_f32__avx2_64x64_abft_checks(const AttentionArgs& a, double* dst) {
+  simd::make_checks<simd::VecAvx2>(a, dst);
 }
 
 }  // namespace sf::cpu
