@@ -29,7 +29,8 @@ struct ActivationSpec {
   float alpha = 0.0f, beta = 0.0f;
 };
 
-inline float apply_activation(const ActivationSpec& a, float x) {
+// Internal linkage (static): also compiled into ISA-flagged kernel files (see fp_bounds.hpp).
+static inline float apply_activation(const ActivationSpec& a, float x) {
   switch (a.kind) {
     case Activation::kNone: return x;
     case Activation::kRelu: return x > 0.0f ? x : 0.0f;

@@ -13,6 +13,12 @@
 // underflow (each operation whose result is subnormal adds at most 2^-150 absolute error).
 // This is a bound, not a statistical threshold: a fault-free computation can never exceed it, so a
 // check built on it raises no false alarm (the price is that low-order flips stay below it).
+// `products` (default n) is the number of multiplications whose result may be subnormal: each
+// adds at most 2^-150 absolute error, so sums over a whole tile or layer pass their product count.
+//
+// The functions have internal linkage (static): this header is included by files compiled with
+// AVX-512 flags, and an inline function with external linkage could be merged by the linker into
+// a copy that runs AVX-512 instructions on a machine without them.
 #pragma once
 
 #include <cmath>
@@ -25,23 +31,23 @@ inline constexpr double kUnitRoundoffF32 = 0x1p-24;
 inline constexpr double kUnitRoundoffF64 = 0x1p-53;
 
 // gamma_n = n u / (1 - n u); +infinity when n u >= 1 (no bound).
-inline double fp_gamma(double n, double u = kUnitRoundoffF32) {
+static inline double fp_gamma(double n, double u = kUnitRoundoffF32) {
   const double nu = n * u;
   return nu >= 1.0 ? std::numeric_limits<double>::infinity() : nu / (1.0 - nu);
 }
 
-inline double checksum_tolerance(double n, double scale) {
-  return 1.01 * fp_gamma(n) * scale + n * 0x1p-149;
+static inline double checksum_tolerance(double n, double scale, double products = -1) {
+  return 1.01 * fp_gamma(n) * scale + (products < 0 ? n : products + n) * 0x1p-149;
 }
 
 // A check can verify only a finite checksum with a finite tolerance: when the inputs hold Inf or
 // NaN, or their magnitudes overflow the scale, the check is counted as unverifiable (and passes).
-inline bool checksum_verifiable(double checksum, double tolerance) {
+static inline bool checksum_verifiable(double checksum, double tolerance) {
   return std::isfinite(checksum) && std::isfinite(tolerance);
 }
 
 // The comparison every check uses: a non-finite result against a verifiable checksum fails.
-inline bool checksum_agrees(double result, double checksum, double tolerance) {
+static inline bool checksum_agrees(double result, double checksum, double tolerance) {
   if (!checksum_verifiable(checksum, tolerance)) return true;
   return std::fabs(result - checksum) <= tolerance;  // false for a NaN or Inf result
 }

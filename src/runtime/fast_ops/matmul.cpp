@@ -407,7 +407,9 @@ void MatMulKernel::verify_global(abft::CheckResult& r, const float* a, int64_t m
   const double n_round = static_cast<double>(k + plan.k_blocks()) + plan.kernel->mr * plan.kernel->nr + 32;
   r.result = result;
   r.checksum = total.expected;
-  r.tolerance = checksum_tolerance(n_round, total.scale);
+  r.tolerance = checksum_tolerance(n_round, total.scale,
+                                   static_cast<double>(groups) * static_cast<double>(fold ? rows : m) *
+                                       static_cast<double>(plan.n) * static_cast<double>(k));
   r.verified = checksum_verifiable(r.checksum, r.tolerance);
   r.passed = checksum_agrees(r.result, r.checksum, r.tolerance);
 }

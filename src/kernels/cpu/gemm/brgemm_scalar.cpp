@@ -59,7 +59,7 @@ bool verify(const BrgemmArgs& p, int64_t i0, int64_t mb, int64_t pi, const Tile&
   // Roundings: the k-term dot of every element (a multiply and an add per term: the portable
   // code may not contract them), the mb-row sums of A, the two columns.
   const double n = 2.0 * static_cast<double>(p.batch * p.k) + static_cast<double>(mb) + 8;
-  const double tol = checksum_tolerance(n, scale);
+  const double tol = checksum_tolerance(n, scale, 2.0 * static_cast<double>(p.batch * p.k) * (mb * kNr + 1));
   if (!checksum_verifiable(checksum, tol)) {
     ++unverifiable;
     return true;

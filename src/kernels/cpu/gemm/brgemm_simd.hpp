@@ -290,7 +290,7 @@ struct BrgemmTile {
     // column sums of A, the fp32 checksum dots (k / lanes + 1 terms a lane), the two columns.
     const double kt = static_cast<double>(p.batch * k);
     const double n = kt + kt / kLanes + M * NV + M + 8;
-    const double tol = checksum_tolerance(n, scale);
+    const double tol = checksum_tolerance(n, scale, 2.0 * kt * (M * kNr + 1));
     if (!checksum_verifiable(checksum, tol)) {
       ++ck.unverifiable;
       return true;

@@ -297,7 +297,9 @@ void winograd_conv_tiles(const WinogradConv& p, const WinogradKernel& transforms
       WinogradBlockCheck c;
       c.result = m_sum;
       c.checksum = expected;
-      c.tolerance = checksum_tolerance(n_round, scale);
+      c.tolerance = checksum_tolerance(n_round, scale,
+                                       static_cast<double>(nt) * static_cast<double>(p.k) *
+                                           static_cast<double>(p.c));
       c.verified = checksum_verifiable(c.checksum, c.tolerance);
       c.passed = checksum_agrees(c.result, c.checksum, c.tolerance);
       winograd_check_merge(*check, c);
