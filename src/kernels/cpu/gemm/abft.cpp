@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 namespace sf::cpu {
 
@@ -42,28 +43,40 @@ std::atomic<bool> g_fault_armed{false};
 }
 
 namespace {
+// The hook's state. Claims are made only while a fault is armed (tests and campaigns), so one
+// mutex keeps the countdown, the re-arming of a persistent fault and the armed flag consistent
+// between threads; the hot path reads only the relaxed atomic flag.
+std::mutex g_fault_mu;
 AccumulatorFault g_fault;
 std::atomic<bool> g_fault_fired{false};
-std::atomic<int64_t> g_countdown{0};
-std::atomic<bool> g_persistent{false};
+int64_t g_countdown = 0;
+bool g_persistent = false;
 }  // namespace
 
 void fault_arm(const AccumulatorFault& f) {
-  detail::g_fault_armed.store(false);
+  std::lock_guard<std::mutex> lock(g_fault_mu);
   g_fault = f;
-  g_countdown.store(f.skip_tiles);
+  g_countdown = f.skip_tiles;
   g_fault_fired.store(false);
   detail::g_fault_armed.store(true);
 }
 
-void fault_disarm() { detail::g_fault_armed.store(false); }
+void fault_disarm() {
+  std::lock_guard<std::mutex> lock(g_fault_mu);
+  detail::g_fault_armed.store(false);
+}
 
-void fault_set_persistent(bool persistent) { g_persistent.store(persistent); }
+void fault_set_persistent(bool persistent) {
+  std::lock_guard<std::mutex> lock(g_fault_mu);
+  g_persistent = persistent;
+}
 
 bool fault_fired() { return g_fault_fired.load(); }
 
 bool fault_claim(const float* c, int64_t ldc, int rows, int64_t cols, int64_t steps,
                  FaultSite* site) {
+  std::lock_guard<std::mutex> lock(g_fault_mu);
+  if (!detail::g_fault_armed.load()) return false;  // claimed or disarmed since the caller looked
   int64_t r = 0, col = 0;
   if (g_fault.target) {
     const std::ptrdiff_t off = g_fault.target - c;
@@ -71,21 +84,21 @@ bool fault_claim(const float* c, int64_t ldc, int rows, int64_t cols, int64_t st
     r = off / ldc, col = off % ldc;
     if (r >= rows || col >= cols) return false;
   } else {
-    if (rows <= 0 || cols <= 0 || g_countdown.fetch_sub(1) != 0) return false;
+    if (rows <= 0 || cols <= 0) return false;
+    if (g_countdown-- != 0) return false;
     r = g_fault.row_pick % rows;
     col = g_fault.col_pick % cols;
   }
-  bool expected = true;
-  if (!detail::g_fault_armed.compare_exchange_strong(expected, false)) return false;
   site->row = static_cast<int>(r);
   site->col = col;
   const double at = std::fmin(1.0, std::fmax(0.0, g_fault.at));
   site->step = std::min<int64_t>(steps, static_cast<int64_t>(std::floor(at * static_cast<double>(steps))));
   site->bit = g_fault.bit & 31;
   g_fault_fired.store(true);
-  if (g_persistent.load()) {
-    g_countdown.store(g_fault.skip_tiles);
-    detail::g_fault_armed.store(true);
+  if (g_persistent) {
+    g_countdown = g_fault.skip_tiles;  // stays armed: the next eligible tile is hit too
+  } else {
+    detail::g_fault_armed.store(false);
   }
   return true;
 }
