@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   sf::cli::add_machine_command(app, exit_code);
   sf::cli::add_profile_command(app, exit_code);
   sf::cli::add_bench_command(app, exit_code);
+  sf::cli::add_abft_campaign_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
