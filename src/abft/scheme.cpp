@@ -48,7 +48,7 @@ std::string Report::to_json() const {
                         {"reason", l.reason}, {"intensity", l.intensity}, {"checks", l.checks},
                         {"unverifiable", l.unverifiable}, {"alarms", l.alarms},
                         {"recomputes", l.recomputes}, {"corrected", l.corrected},
-                        {"unrecoverable", l.unrecoverable}});
+                        {"unrecoverable", l.unrecoverable}, {"last_tolerance", l.last_tolerance}});
     alarms += l.alarms, corrected += l.corrected, unrecoverable += l.unrecoverable;
     checks += l.checks;
   }

@@ -45,6 +45,7 @@ struct CheckResult {
   double result = 0, checksum = 0, tolerance = 0;
   // Tile scheme: tiles checked, alarms raised and corrected in the kernel, tiles that stayed bad.
   int64_t tiles_checked = 0, tile_alarms = 0, tiles_corrected = 0, tiles_failed = 0;
+  int64_t tiles_unverifiable = 0;  // checksum not finite (Inf/NaN inputs, overflow): not compared
   std::vector<TileEvent> tile_events;  // the first few alarms
 };
 
@@ -65,6 +66,9 @@ struct LayerStats {
   double intensity = 0;  // FLOP per byte of the layer
   int64_t checks = 0, unverifiable = 0, alarms = 0, recomputes = 0, corrected = 0,
           unrecoverable = 0;
+  // Global scheme: the tolerance of the layer's latest verified check (fault campaigns compare an
+  // injected error with it).
+  double last_tolerance = 0;
 };
 
 struct Report {

@@ -21,6 +21,7 @@
 // a copy that runs AVX-512 instructions on a machine without them.
 #pragma once
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -40,6 +41,18 @@ static inline double checksum_tolerance(double n, double scale, double products 
   return 1.01 * fp_gamma(n) * scale + (products < 0 ? n : products + n) * 0x1p-149;
 }
 
+// Test switch: while set, every checksum comparison passes and duplicated runs count as agreeing
+// (runtime/abft_guard.cpp), i.e. the checks detect nothing. It exists so that a fault campaign can
+// prove it notices a broken check (`steadfast abft-campaign --break-checks` must report misses);
+// nothing else sets it.
+namespace detail {
+inline std::atomic<bool> g_checks_disabled{false};
+}
+static inline void set_checks_disabled_for_testing(bool disabled) { detail::g_checks_disabled.store(disabled); }
+static inline bool checks_disabled_for_testing() {
+  return detail::g_checks_disabled.load(std::memory_order_relaxed);
+}
+
 // A check can verify only a finite checksum with a finite tolerance: when the inputs hold Inf or
 // NaN, or their magnitudes overflow the scale, the check is counted as unverifiable (and passes).
 static inline bool checksum_verifiable(double checksum, double tolerance) {
@@ -48,7 +61,7 @@ static inline bool checksum_verifiable(double checksum, double tolerance) {
 
 // The comparison every check uses: a non-finite result against a verifiable checksum fails.
 static inline bool checksum_agrees(double result, double checksum, double tolerance) {
-  if (!checksum_verifiable(checksum, tolerance)) return true;
+  if (!checksum_verifiable(checksum, tolerance) || checks_disabled_for_testing()) return true;
   return std::fabs(result - checksum) <= tolerance;  // false for a NaN or Inf result
 }
 

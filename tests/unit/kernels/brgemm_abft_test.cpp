@@ -199,5 +199,68 @@ TEST(BrgemmAbft, InjectedAccumulatorFlipsAboveToleranceAreDetectedAndCorrected) 
   }
 }
 
+
+// What fault campaigns read back from the hook (abft.cpp): the tile count the countdown passed,
+// the flipped value before and after (against the fault-free output, computed by a clean call),
+// and, in the `_abft` variants only, the faulty tile's check (its |sum - checksum| is the flip's
+// size when the flip dwarfs the tile's other values).
+TEST(BrgemmAbft, FaultHookRecordsTileCountFlipAndTileCheck) {
+  std::mt19937 rng(9);
+  for (const BrgemmKernel& kern : brgemm_kernels()) {
+    if (!supported(kern)) continue;
+    const int64_t m = 2 * kern.mr + 1, n = 2 * kern.nr + 3, k = 40;
+    Operands op(kern, m, n, k, 2, 1.0f, rng);
+    std::vector<float> clean(static_cast<size_t>(m * n)), c(clean.size());
+    kern.fn(op.args(clean.data(), n));
+    BrgemmBlocks cb = BrgemmBlocks::strided(op.checks.data(), op.check_block);
+    auto run = [&] {
+      TileCheckLog log;
+      BrgemmAbft abft;
+      abft.checks = &cb;
+      abft.log = &log;
+      BrgemmArgs p = op.args(c.data(), n);
+      p.abft = kern.abft ? &abft : nullptr;
+      kern.fn(p);
+      fault_disarm();
+    };
+    AccumulatorFault count;
+    count.skip_tiles = int64_t{1} << 40;
+    fault_arm(count);
+    run();
+    EXPECT_FALSE(fault_fired()) << kern.name;
+    const int64_t tiles = ((m + kern.mr - 1) / kern.mr) * ((n + kern.nr - 1) / kern.nr);
+    EXPECT_EQ(fault_tiles_counted(), tiles) << kern.name;
+
+    for (int trial = 0; trial < 20; ++trial) {
+      const int64_t i = static_cast<int64_t>(rng() % m), j = static_cast<int64_t>(rng() % n);
+      const int bit = trial % 2 ? 30 : static_cast<int>(rng() % 32);
+      AccumulatorFault f;
+      f.target = c.data() + i * n + j;
+      f.at = trial % 3 == 0 ? 0.0 : 1.0;  // before the first step (0) or the output element
+      f.bit = bit;
+      fault_arm(f);
+      float before = -1, after = -1;
+      double tol = -1, diff = -1;
+      EXPECT_FALSE(fault_last_flip(&before, &after));  // arming clears the records
+      EXPECT_FALSE(fault_last_tile_check(&tol, &diff));
+      run();
+      ASSERT_TRUE(fault_fired()) << kern.name;
+      ASSERT_TRUE(fault_last_flip(&before, &after)) << kern.name;
+      const float want = f.at == 0.0 ? 0.0f : clean[static_cast<size_t>(i * n + j)];
+      EXPECT_EQ(0, std::memcmp(&before, &want, sizeof want)) << kern.name << " " << before << " " << want;
+      const float flipped = flip_bit(want, bit);
+      EXPECT_EQ(0, std::memcmp(&after, &flipped, sizeof flipped)) << kern.name;
+      const bool checked = fault_last_tile_check(&tol, &diff);
+      EXPECT_EQ(checked, kern.abft) << kern.name;
+      if (!checked) continue;
+      EXPECT_GT(tol, 0.0) << kern.name;
+      const double size = std::fabs(static_cast<double>(after) - static_cast<double>(before));
+      if (std::isfinite(size) && size > 1e6) {
+        EXPECT_NEAR(diff, size, 1e-6 * size) << kern.name << " bit " << bit;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sf::cpu

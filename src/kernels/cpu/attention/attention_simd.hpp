@@ -130,7 +130,9 @@ void gemm_tile_faulty(int mr, int nv, bool tailed, int tail, int64_t k, const fl
     alignas(64) float lanes[W];
     Reg<V>& r = acc[f.row][f.col / W];
     V::store(lanes, r);
-    lanes[f.col % W] = flip_bit(lanes[f.col % W], f.bit);
+    const float before = lanes[f.col % W];
+    lanes[f.col % W] = flip_bit(before, f.bit);
+    fault_record_flip(before, lanes[f.col % W]);
     r = V::load(lanes);
   };
   for (int64_t kk = 0; kk < k; ++kk) {
@@ -407,8 +409,12 @@ void make_checks(const AttentionArgs& a, double* dst) {
 // side may then overflow with no fault. Fills *alarm on a mismatch.
 template <class V>
 bool block_check(double result, double checksum, double scale, double n_round, double products,
-                 BlockChecks& ck, TileAlarm* alarm) {
+                 BlockChecks& ck, TileAlarm* alarm, bool faulty = false) {
   const double tol = checksum_tolerance(n_round, scale) + products * 0x1p-150;
+  if (faulty)  // the block holds the injected fault: its check is recorded for campaigns
+    fault_record_tile_check(checksum_verifiable(checksum, tol) &&
+                                scale <= 0.5 * static_cast<double>(std::numeric_limits<float>::max()),
+                            tol, std::fabs(result - checksum));
   if (!checksum_verifiable(checksum, tol) ||
       !(scale <= 0.5 * static_cast<double>(std::numeric_limits<float>::max()))) {
     ++ck.unverifiable;
@@ -500,10 +506,12 @@ bool attention_pass(const AttentionArgs& a, int64_t q0, int64_t rows, float* scr
     }
     // S = Q_blk K_blk^T (raw dot products; the fault hook may hit its accumulators).
     GemmSums sg;
+    bool scores_hit = false;
     const auto scores = [&] {
       FaultSite site;
       const bool hit =
           fault_armed() && fault_claim(s, kBc, static_cast<int>(rows), n, a.d, &site);
+      scores_hit = hit;
       small_gemm_x<V, kScoreSums>(rows, n, a.d, q, a.ld_q, kb, ldb, s, kBc, false, &sg,
                                   hit ? &site : nullptr);
     };
@@ -537,7 +545,7 @@ bool attention_pass(const AttentionArgs& a, int64_t q0, int64_t rows, float* scr
       };
       const double products = static_cast<double>(rows * n) * static_cast<double>(a.d + 1);
       TileAlarm alarm;
-      if (!block_check<V>(sg.out, checksum, scale, n_round(), products, *ck, &alarm)) {
+      if (!block_check<V>(sg.out, checksum, scale, n_round(), products, *ck, &alarm, scores_hit)) {
         TileAlarm again;
         while (alarm.retries < kTileRetries && !alarm.corrected) {
           ++alarm.retries;
@@ -588,7 +596,7 @@ bool attention_pass(const AttentionArgs& a, int64_t q0, int64_t rows, float* scr
       const double products = static_cast<double>(rows * a.dv) * static_cast<double>(n + 1);
       TileAlarm alarm;
       if (!block_check<V>(og.out - og.in, checksum, og.in_abs + scale_pv, n_round, products, *ck,
-                       &alarm)) {
+                       &alarm, hit)) {
         if (ok) *o_alarm = alarm;
         ok = false;
         if (stop) return false;

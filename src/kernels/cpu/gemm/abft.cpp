@@ -51,6 +51,17 @@ AccumulatorFault g_fault;
 std::atomic<bool> g_fault_fired{false};
 int64_t g_countdown = 0;
 bool g_persistent = false;
+
+// The records of fault_last_flip / fault_last_tile_check: written by the one thread whose tile
+// claimed the fault, read after the run; the mutex orders the two.
+struct FaultRecord {
+  bool flipped = false;
+  float before = 0, after = 0;
+  bool tile_checked = false;
+  double tolerance = 0, difference = 0;
+};
+std::mutex g_record_mu;
+FaultRecord g_record;
 }  // namespace
 
 void fault_arm(const AccumulatorFault& f) {
@@ -58,7 +69,44 @@ void fault_arm(const AccumulatorFault& f) {
   g_fault = f;
   g_countdown = f.skip_tiles;
   g_fault_fired.store(false);
+  {
+    std::lock_guard<std::mutex> record_lock(g_record_mu);
+    g_record = FaultRecord{};
+  }
   detail::g_fault_armed.store(true);
+}
+
+int64_t fault_tiles_counted() {
+  std::lock_guard<std::mutex> lock(g_fault_mu);
+  return g_fault.skip_tiles - g_countdown;
+}
+
+bool fault_last_flip(float* before, float* after) {
+  std::lock_guard<std::mutex> lock(g_record_mu);
+  *before = g_record.before;
+  *after = g_record.after;
+  return g_record.flipped;
+}
+
+bool fault_last_tile_check(double* tolerance, double* difference) {
+  std::lock_guard<std::mutex> lock(g_record_mu);
+  *tolerance = g_record.tolerance;
+  *difference = g_record.difference;
+  return g_record.tile_checked;
+}
+
+void fault_record_flip(float before, float after) {
+  std::lock_guard<std::mutex> lock(g_record_mu);
+  g_record.flipped = true;
+  g_record.before = before;
+  g_record.after = after;
+}
+
+void fault_record_tile_check(bool verified, double tolerance, double difference) {
+  std::lock_guard<std::mutex> lock(g_record_mu);
+  g_record.tile_checked = verified;
+  g_record.tolerance = tolerance;
+  g_record.difference = difference;
 }
 
 void fault_disarm() {

@@ -90,6 +90,21 @@ void fault_disarm();
 void fault_set_persistent(bool persistent);
 // Whether the armed fault has fired since fault_arm.
 bool fault_fired();
+// Tiles the countdown has passed since fault_arm (without a target): run a node once with
+// skip_tiles larger than any node has, and this is its tile count, the range of skip_tiles that
+// fires inside it (fault campaigns calibrate with it).
+int64_t fault_tiles_counted();
+
+// What the fired fault did, for campaigns that classify injections by their size: the value of
+// the accumulator just before and just after the flip (false when nothing flipped since
+// fault_arm), and, when the faulty tile ran a register-tile check (the `_abft` variants), that
+// check's tolerance and |tile sum - checksum| on the faulty accumulators (false when the tile was
+// not checked or its checksum was unverifiable). With a persistent fault, the latest firing.
+bool fault_last_flip(float* before, float* after);
+bool fault_last_tile_check(double* tolerance, double* difference);
+// Called by the kernels at the flip and by the faulty tile's first check.
+void fault_record_flip(float before, float after);
+void fault_record_tile_check(bool verified, double tolerance, double difference);
 
 namespace detail {
 extern std::atomic<bool> g_fault_armed;

@@ -19,6 +19,13 @@ namespace {
 constexpr int kMr = 4, kNr = 16;
 using Tile = float[kMr][kNr];
 
+void flip(const FaultSite& site, Tile& acc) {
+  float& x = acc[site.row][site.col];
+  const float before = x;
+  x = flip_bit(before, site.bit);
+  fault_record_flip(before, x);
+}
+
 void kloop(const BrgemmArgs& p, int64_t i0, int64_t mb, int64_t panel, const FaultSite* site,
            Tile& acc) {
   for (auto& row : acc) std::fill(row, row + kNr, 0.0f);
@@ -27,8 +34,7 @@ void kloop(const BrgemmArgs& p, int64_t i0, int64_t mb, int64_t panel, const Fau
     const float* a = p.a.at(bi) + i0 * p.lda;
     const float* b = p.b.at(bi) + panel;
     for (int64_t kk = 0; kk < p.k; ++kk, ++step) {
-      if (site && step == site->step)
-        acc[site->row][site->col] = flip_bit(acc[site->row][site->col], site->bit);
+      if (site && step == site->step) flip(*site, acc);
       const float* brow = b + kk * kNr;
       for (int64_t r = 0; r < mb; ++r) {
         const float av = a[r * p.lda + kk];
@@ -36,13 +42,13 @@ void kloop(const BrgemmArgs& p, int64_t i0, int64_t mb, int64_t panel, const Fau
       }
     }
   }
-  if (site && step == site->step)
-    acc[site->row][site->col] = flip_bit(acc[site->row][site->col], site->bit);
+  if (site && step == site->step) flip(*site, acc);
 }
 
-// The register-tile check of abft.hpp for rows [i0, i0 + mb) of panel pi.
+// The register-tile check of abft.hpp for rows [i0, i0 + mb) of panel pi; `faulty`: the tile
+// holds the injected fault (its check is recorded for campaigns).
 bool verify(const BrgemmArgs& p, int64_t i0, int64_t mb, int64_t pi, const Tile& acc,
-            int64_t& checked, int64_t& unverifiable, TileAlarm* alarm) {
+            int64_t& checked, int64_t& unverifiable, TileAlarm* alarm, bool faulty = false) {
   double checksum = 0, scale = 0, result = 0;
   for (int64_t bi = 0; bi < p.batch; ++bi) {
     const float* a = p.a.at(bi) + i0 * p.lda;
@@ -60,6 +66,8 @@ bool verify(const BrgemmArgs& p, int64_t i0, int64_t mb, int64_t pi, const Tile&
   // code may not contract them), the mb-row sums of A, the two columns.
   const double n = 2.0 * static_cast<double>(p.batch * p.k) + static_cast<double>(mb) + 8;
   const double tol = checksum_tolerance(n, scale, 2.0 * static_cast<double>(p.batch * p.k) * (mb * kNr + 1));
+  if (faulty)
+    fault_record_tile_check(checksum_verifiable(checksum, tol), tol, std::fabs(result - checksum));
   if (!checksum_verifiable(checksum, tol)) {
     ++unverifiable;
     return true;
@@ -90,7 +98,7 @@ void run(const BrgemmArgs& p) {
       kloop(p, i0, mb, panel, faulty ? &site : nullptr, acc);
       if (checks) {
         TileAlarm alarm, again;
-        if (!verify(p, i0, mb, pi, acc, checked, unverifiable, &alarm)) {
+        if (!verify(p, i0, mb, pi, acc, checked, unverifiable, &alarm, faulty)) {
           while (alarm.retries < kTileRetries && !alarm.corrected) {
             ++alarm.retries;
             kloop(p, i0, mb, panel, nullptr, acc);

@@ -254,7 +254,9 @@ struct BrgemmTile {
       alignas(64) float lanes[kLanes];
       const int v = static_cast<int>(site.col / kLanes);
       V::store(lanes, acc[site.row][v]);
-      lanes[site.col % kLanes] = flip_bit(lanes[site.col % kLanes], site.bit);
+      const float before = lanes[site.col % kLanes];
+      lanes[site.col % kLanes] = flip_bit(before, site.bit);
+      fault_record_flip(before, lanes[site.col % kLanes]);
       acc[site.row][v] = V::load(lanes);
     };
     int64_t step = 0;
@@ -275,9 +277,10 @@ struct BrgemmTile {
   }
 
   // The tile check of abft.hpp on rows [0, M) of panel pi; true when the tile agrees.
+  // `faulty`: this tile holds the injected fault (its check is recorded for campaigns).
   template <int M>
   static bool verify(const BrgemmArgs& p, int64_t pi, Check& ck, R (&acc)[M][NV],
-                     TileAlarm* alarm) {
+                     TileAlarm* alarm, bool faulty = false) {
     const int64_t k = p.k;
     double checksum = 0, scale = 0;
     for (int64_t bi = 0; bi < p.batch; ++bi) {
@@ -291,6 +294,8 @@ struct BrgemmTile {
     const double kt = static_cast<double>(p.batch * k);
     const double n = kt + kt / kLanes + M * NV + M + 8;
     const double tol = checksum_tolerance(n, scale, 2.0 * kt * (M * kNr + 1));
+    if (faulty)
+      fault_record_tile_check(checksum_verifiable(checksum, tol), tol, std::fabs(result - checksum));
     if (!checksum_verifiable(checksum, tol)) {
       ++ck.unverifiable;
       return true;
@@ -309,16 +314,18 @@ struct BrgemmTile {
     const int64_t panel = pi * p.k * kNr;
     R acc[M][NV];
     FaultSite site;
-    if (fault_armed() &&
+    const bool faulty =
+        fault_armed() &&
         fault_claim(p.c + i0 * p.ldc + cols.j0, p.ldc, M, std::min<int64_t>(kNr, p.n - cols.j0),
-                    p.batch * p.k, &site))
+                    p.batch * p.k, &site);
+    if (faulty)
       kloop_faulty<M>(p, i0, panel, site, acc);
     else
       kloop<M>(p, i0, panel, acc);
     if constexpr (kAbft) {
       if (ck.checks) {
         TileAlarm alarm;
-        if (!verify<M>(p, pi, ck, acc, &alarm)) {
+        if (!verify<M>(p, pi, ck, acc, &alarm, faulty)) {
           TileAlarm again;
           while (alarm.retries < kTileRetries && !alarm.corrected) {
             ++alarm.retries;
