@@ -172,5 +172,58 @@ TEST(AbftSession, PersistentFaultEndsTheRunAsDetectedUnrecoverable) {
   EXPECT_EQ(unrecoverable, 1);
 }
 
+// The output fault hook: the bit it flips is the one asked for, checked against the clean run's
+// output with the bit flipped here (the last node's output is the model's output).
+TEST(OutputFault, FlipsTheChosenBitOfTheNodeOutput) {
+  auto s = load(abft::Mode::kOff, 1);
+  ASSERT_TRUE(s);
+  const Tensor x = input(*s, 1.0f, 5);
+  const std::string name = s->inputs().at(0).name;
+  auto clean = s->run({{name, x}});
+  ASSERT_TRUE(clean.is_ok());
+  const size_t last = s->graph().nodes.size() - 1;
+  for (int bit : {0, 22, 30, 31}) {
+    rt::OutputFaultObserver flip(last, 0, 7, bit);
+    auto got = s->run({{name, x}}, &flip);
+    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+    ASSERT_TRUE(flip.fired());
+    EXPECT_EQ(flip.element(), 7);
+    Tensor want = clean->at(0).second.clone();
+    uint32_t u;
+    std::memcpy(&u, want.data<float>() + 7, 4);
+    EXPECT_EQ(flip.before(), u) << "bit " << bit;
+    u ^= 1u << bit;
+    EXPECT_EQ(flip.after(), u) << "bit " << bit;
+    std::memcpy(want.data<float>() + 7, &u, 4);
+    EXPECT_TRUE(same({{clean->at(0).first, want}}, *got)) << "bit " << bit;
+  }
+}
+
+// What the checksums cover: errors inside a layer's computation. A flip in a stored activation,
+// after its producer's checks, reaches the output with no alarm: the next layer's checks take the
+// corrupted value as their input (abft/README.md, "coverage").
+TEST(OutputFault, StoredActivationFlipsAreOutsideChecksumCoverage) {
+  for (abft::Mode mode : {abft::Mode::kGlobal, abft::Mode::kTile}) {
+    auto s = load(mode, 1);
+    ASSERT_TRUE(s);
+    const Tensor x = input(*s, 1.0f, 6);
+    const std::string name = s->inputs().at(0).name;
+    auto clean = s->run({{name, x}});
+    ASSERT_TRUE(clean.is_ok());
+    size_t first_checked = s->graph().nodes.size();
+    for (size_t k = 0; k < s->graph().nodes.size() && first_checked == s->graph().nodes.size(); ++k)
+      if (s->abft_plan(k).scheme == abft::Scheme::kGlobal || s->abft_plan(k).scheme == abft::Scheme::kTile)
+        first_checked = k;
+    ASSERT_LT(first_checked, s->graph().nodes.size());
+    rt::OutputFaultObserver flip(first_checked, 0, 0, 30);
+    abft::Report report;
+    auto got = s->run({{name, x}}, &flip, &report);
+    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+    ASSERT_TRUE(flip.fired());
+    EXPECT_EQ(alarms(report), 0) << abft::mode_name(mode) << "\n" << report.to_json();
+    EXPECT_FALSE(same(*clean, *got)) << abft::mode_name(mode) << ": the flip did not propagate";
+  }
+}
+
 }  // namespace
 }  // namespace sf
