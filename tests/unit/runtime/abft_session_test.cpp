@@ -215,13 +215,19 @@ TEST(OutputFault, StoredActivationFlipsAreOutsideChecksumCoverage) {
       if (s->abft_plan(k).scheme == abft::Scheme::kGlobal || s->abft_plan(k).scheme == abft::Scheme::kTile)
         first_checked = k;
     ASSERT_LT(first_checked, s->graph().nodes.size());
-    rt::OutputFaultObserver flip(first_checked, 0, 0, 30);
-    abft::Report report;
-    auto got = s->run({{name, x}}, &flip, &report);
-    ASSERT_TRUE(got.is_ok()) << got.status().to_string();
-    ASSERT_TRUE(flip.fired());
-    EXPECT_EQ(alarms(report), 0) << abft::mode_name(mode) << "\n" << report.to_json();
-    EXPECT_FALSE(same(*clean, *got)) << abft::mode_name(mode) << ": the flip did not propagate";
+    // A flip can be masked downstream (a Relu after the node zeroes a negative value however
+    // large), so several elements are hit, one per run; none may alarm, and some must propagate.
+    int propagated = 0;
+    for (int64_t element = 0; element < 8; ++element) {
+      rt::OutputFaultObserver flip(first_checked, 0, element * 37, 30);
+      abft::Report report;
+      auto got = s->run({{name, x}}, &flip, &report);
+      ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+      ASSERT_TRUE(flip.fired());
+      EXPECT_EQ(alarms(report), 0) << abft::mode_name(mode) << "\n" << report.to_json();
+      if (!same(*clean, *got)) ++propagated;
+    }
+    EXPECT_GT(propagated, 0) << abft::mode_name(mode) << ": no flip reached the output";
   }
 }
 
