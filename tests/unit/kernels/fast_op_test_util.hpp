@@ -40,6 +40,14 @@ inline bool same_bytes(const Tensor& a, const Tensor& b) {
          std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
 }
 
+// Two runs' outputs agree bit for bit, name for name.
+inline bool same_outputs(const rt::NamedTensors& a, const rt::NamedTensors& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].first != b[i].first || !same_bytes(a[i].second, b[i].second)) return false;
+  return true;
+}
+
 struct OneNodeResult {
   Tensor out;
   std::string kernel;  // the chosen kernel's name ("ref" for the reference)

@@ -11,12 +11,19 @@
 #include <vector>
 
 #include "ir/op_schema.hpp"
+#include "tests/unit/kernels/fast_op_test_util.hpp"
+#include "tests/unit/op_test_util.hpp"
 #include "kernels/cpu/gemm/abft.hpp"
 #include "runtime/fault_observer.hpp"
 #include "runtime/session.hpp"
 
 namespace sf {
 namespace {
+
+using test::int_attr;
+using test::ints_attr;
+using test::make_tensor;
+using test::same_outputs;
 
 struct Pointwise {
   int64_t n = 2, c = 40, k = 24, h = 9, w = 15, group = 1;
@@ -32,34 +39,15 @@ std::vector<float> lcg(size_t count, uint32_t seed, float scale) {
   return v;
 }
 
-Tensor tensor_of(const Shape& s, const std::vector<float>& v) {
-  Tensor t = Tensor::make(DType::kF32, s).value();
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-ir::Attribute ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute integer(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
 // One channels-last FusedConv 1x1 with bias (NHWC in and out).
 std::unique_ptr<rt::Session> session(const Pointwise& p, abft::Mode mode, int threads) {
   auto g = std::make_unique<ir::Graph>();
   const ir::ValueId x = g->add_value("x").value(), wv = g->add_value("w").value(),
                     bv = g->add_value("b").value(), y = g->add_value("y").value();
   g->value(x).type = {DType::kF32, Shape{p.n, p.h, p.w, p.c}};
-  g->value(wv).constant = tensor_of({p.k, p.c / p.group, 1, 1},
+  g->value(wv).constant = make_tensor<float>({p.k, p.c / p.group, 1, 1},
                                     lcg(static_cast<size_t>(p.k * p.c / p.group), 11, 1.0f));
-  g->value(bv).constant = tensor_of({p.k}, lcg(static_cast<size_t>(p.k), 12, 1.0f));
+  g->value(bv).constant = make_tensor<float>({p.k}, lcg(static_cast<size_t>(p.k), 12, 1.0f));
   g->inputs = {x};
   g->value(y).producer = 0;
   g->outputs = {y};
@@ -69,10 +57,10 @@ std::unique_ptr<rt::Session> session(const Pointwise& p, abft::Mode mode, int th
   node.outputs = {y};
   node.op = ir::OpKind::kFusedConv;
   node.opset = 1;
-  node.raw_attrs["pads"] = ints({0, 0, 0, 0});
-  node.raw_attrs["strides"] = ints({1, 1});
-  node.raw_attrs["group"] = integer(p.group);
-  node.raw_attrs["channels_last"] = integer(1);
+  node.raw_attrs["pads"] = ints_attr({0, 0, 0, 0});
+  node.raw_attrs["strides"] = ints_attr({1, 1});
+  node.raw_attrs["group"] = int_attr(p.group);
+  node.raw_attrs["channels_last"] = int_attr(1);
   const Status parsed = ir::parse_node(node);
   EXPECT_TRUE(parsed.is_ok()) << parsed.to_string();
   g->nodes.push_back(std::move(node));
@@ -85,17 +73,8 @@ std::unique_ptr<rt::Session> session(const Pointwise& p, abft::Mode mode, int th
   return s.is_ok() ? std::move(s).value() : nullptr;
 }
 
-bool same(const rt::NamedTensors& a, const rt::NamedTensors& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].second.nbytes() != b[i].second.nbytes() ||
-        std::memcmp(a[i].second.raw(), b[i].second.raw(), a[i].second.nbytes()) != 0)
-      return false;
-  return true;
-}
-
 rt::NamedTensors feeds(const Pointwise& p, float scale, uint32_t seed) {
-  return {{"x", tensor_of({p.n, p.h, p.w, p.c},
+  return {{"x", make_tensor<float>({p.n, p.h, p.w, p.c},
                           lcg(static_cast<size_t>(p.n * p.h * p.w * p.c), seed, scale))}};
 }
 
@@ -116,7 +95,7 @@ TEST(AbftPointwiseConv, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
         auto want = plain->run(in);
         auto got = s->run(in, nullptr, &report);
         ASSERT_TRUE(want.is_ok() && got.is_ok()) << got.status().to_string();
-        EXPECT_TRUE(same(*want, *got)) << "group " << group << " scale " << scale;
+        EXPECT_TRUE(same_outputs(*want, *got)) << "group " << group << " scale " << scale;
       }
       ASSERT_EQ(report.layers.size(), 1u);
       EXPECT_EQ(report.layers[0].alarms, 0) << report.to_json();
@@ -152,7 +131,7 @@ TEST(AbftPointwiseConv, FlippedAccumulatorIsDetectedAndCorrected) {
       EXPECT_EQ(report.layers[0].alarms, 1) << "group " << group << " pick " << pick << "\n"
                                             << report.to_json();
       EXPECT_EQ(report.layers[0].corrected, 1) << report.to_json();
-      EXPECT_TRUE(same(*clean, *got)) << "group " << group << " pick " << pick;
+      EXPECT_TRUE(same_outputs(*clean, *got)) << "group " << group << " pick " << pick;
     }
   }
 }
