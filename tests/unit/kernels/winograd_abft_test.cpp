@@ -32,6 +32,7 @@
 #include "kernels/cpu/winograd/winograd.hpp"
 #include "runtime/fault_observer.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/kernels/fast_op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -518,14 +519,7 @@ rt::NamedTensors feeds(const Layer& l, float scale, uint32_t seed) {
   return f;
 }
 
-bool same(const rt::NamedTensors& a, const rt::NamedTensors& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].second.nbytes() != b[i].second.nbytes() ||
-        std::memcmp(a[i].second.raw(), b[i].second.raw(), a[i].second.nbytes()) != 0)
-      return false;
-  return true;
-}
+using test::same_outputs;
 
 const Layer kSessionLayers[] = {
     {2, 40, 24, 30, 27, 1, false},
@@ -568,7 +562,7 @@ TEST(WinogradAbftSession, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
           auto want_out = plain->run(in);
           auto got = s->run(in, nullptr, &report);
           ASSERT_TRUE(want_out.is_ok() && got.is_ok()) << what;
-          EXPECT_TRUE(same(*want_out, *got)) << what << " scale " << scale;
+          EXPECT_TRUE(same_outputs(*want_out, *got)) << what << " scale " << scale;
         }
         ASSERT_EQ(report.layers.size(), 1u) << what;
         const abft::LayerStats& st = report.layers[0];
@@ -630,7 +624,7 @@ TEST(WinogradAbftSession, AccumulatorFaultIsDetectedAndCorrected) {
             EXPECT_EQ(st.recomputes, 0) << what << " pick " << pick;
           }
           EXPECT_EQ(st.unrecoverable, 0) << what;
-          EXPECT_TRUE(same(*clean, *got)) << what << " pick " << pick;
+          EXPECT_TRUE(same_outputs(*clean, *got)) << what << " pick " << pick;
         }
       }
     }

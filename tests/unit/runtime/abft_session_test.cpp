@@ -14,6 +14,7 @@
 #include "kernels/cpu/gemm/abft.hpp"
 #include "runtime/fault_observer.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/kernels/fast_op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -43,14 +44,7 @@ Tensor input(const rt::Session& s, float scale, int seed) {
   return x;
 }
 
-bool same(const rt::NamedTensors& a, const rt::NamedTensors& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].second.nbytes() != b[i].second.nbytes() ||
-        std::memcmp(a[i].second.raw(), b[i].second.raw(), a[i].second.nbytes()) != 0)
-      return false;
-  return true;
-}
+using test::same_outputs;
 
 int64_t alarms(const abft::Report& r) {
   int64_t n = 0;
@@ -73,7 +67,7 @@ TEST(AbftSession, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
         auto want = plain->run({{name, x}});
         auto got = s->run({{name, x}}, nullptr, &report);
         ASSERT_TRUE(got.is_ok()) << abft::mode_name(mode) << ": " << got.status().to_string();
-        EXPECT_TRUE(same(*want, *got)) << abft::mode_name(mode) << " scale " << scale;
+        EXPECT_TRUE(same_outputs(*want, *got)) << abft::mode_name(mode) << " scale " << scale;
       }
     EXPECT_EQ(alarms(report), 0) << abft::mode_name(mode) << "\n" << report.to_json();
     int64_t checks = 0;
@@ -120,7 +114,7 @@ TEST(AbftSession, AccumulatorFaultIsDetectedAndCorrectedUnderEveryScheme) {
         if (s->abft_plan(k).scheme == abft::Scheme::kDmr) dmr_alarms += a;
         node_alarms += a;
         // A detected fault is corrected exactly: the recomputed layer is the fault-free one.
-        if (a > 0) EXPECT_TRUE(same(*clean, *got)) << abft::mode_name(mode) << " " << s->graph().nodes[k].label();
+        if (a > 0) EXPECT_TRUE(same_outputs(*clean, *got)) << abft::mode_name(mode) << " " << s->graph().nodes[k].label();
       }
       if (s->abft_plan(k).scheme != abft::Scheme::kDmr)
         EXPECT_GE(node_alarms, 2) << abft::mode_name(mode) << " " << s->graph().nodes[k].label();
@@ -195,7 +189,7 @@ TEST(OutputFault, FlipsTheChosenBitOfTheNodeOutput) {
     u ^= 1u << bit;
     EXPECT_EQ(flip.after(), u) << "bit " << bit;
     std::memcpy(want.data<float>() + 7, &u, 4);
-    EXPECT_TRUE(same({{clean->at(0).first, want}}, *got)) << "bit " << bit;
+    EXPECT_TRUE(same_outputs({{clean->at(0).first, want}}, *got)) << "bit " << bit;
   }
 }
 
@@ -225,7 +219,7 @@ TEST(OutputFault, StoredActivationFlipsAreOutsideChecksumCoverage) {
       ASSERT_TRUE(got.is_ok()) << got.status().to_string();
       ASSERT_TRUE(flip.fired());
       EXPECT_EQ(alarms(report), 0) << abft::mode_name(mode) << "\n" << report.to_json();
-      if (!same(*clean, *got)) ++propagated;
+      if (!same_outputs(*clean, *got)) ++propagated;
     }
     EXPECT_GT(propagated, 0) << abft::mode_name(mode) << ": no flip reached the output";
   }
