@@ -13,6 +13,7 @@
 #include "ir/ops/fused.hpp"
 #include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
+#include "kernels/cpu/eltwise/eltwise.hpp"
 #include "runtime/abft_guard.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
@@ -143,9 +144,9 @@ class ConvFastKernel final : public PreparedKernel {
   }
   Result<cpu::ConvNhwcShape> shape_for(const KernelContext& ctx, const Shape& xs) const;
   void compute_gemm(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
-                    std::vector<double>* out_sums, std::vector<double>* in_sums) const;
+                    std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
   Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
-                       const std::vector<double>& out_sums, const std::vector<double>& in_sums,
+                       const std::vector<double>& out_sums, const std::vector<float>& tile_sums,
                        const float* w_now) const;
   void compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
                          const cpu::ConvNhwcOperands& op) const;
@@ -192,15 +193,51 @@ Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
   return s;
 }
 
-// Global ABFT of a pointwise layer (1x1, stride 1, no padding) also takes its activation
-// checksum here (`in_sums`, [pixel tile][2 * in_c]: the column sums and |.| sums of the tile's
-// input rows): the first channel block of each group sums the tile's input right after its
-// BRGEMM read it, while it is still in cache, instead of a separate pass over the whole input
-// from memory afterwards (that pass cost 30-60% of a memory-heavy 1x1 layer). Added up in tile
-// order afterwards, so the result does not depend on the thread count.
+// Global ABFT takes its activation checksum S[c, tap] (conv_checksum.hpp) tile by tile, right
+// after the tile's BRGEMM read the input, while it is still in cache: the first channel block of
+// each group adds up, per tap, the input rows the tile read (the im2col rows it multiplied), as
+// fp32 column sums and |.| sums (eltwise kColSumAbs) into the tile's own slot. verify_global adds
+// the slots up in tile order in double, so the result does not depend on the thread count. A
+// separate pass over the whole input from memory afterwards cost 10-60% of a memory-heavy layer.
+// The cost here is taps * C adds per output pixel against taps * C * (out_c / group) FMAs, so
+// layers with few outputs per group, and shapes whose slots would be large, keep the one-pass
+// summed-area method (conv_input_tap_sums) instead.
+constexpr int64_t kTileSumsMinOutPerGroup = 16;
+constexpr int64_t kTileSumsMaxFloats = int64_t{1} << 21;
+
+// The tile's share of S for its group's channels: sum / abs are its slot, [taps][in_c].
+void add_tile_tap_sums(const cpu::EltwiseKernel& k, const cpu::ConvNhwcShape& s,
+                       const cpu::ConvNhwcOperands& op, const cpu::ConvNhwcTile& t, float* sum,
+                       float* abs) {
+  const int64_t c = s.in_c, cpg = s.in_per_group(), c0 = t.group * cpg, taps = s.taps();
+  auto rows = [&](const float* src, int64_t ld, int64_t n, int64_t at) {
+    k.reduce({cpu::ReduceOp::kColSumAbs, t.ow_len, n, src, ld, nullptr, sum + at, abs + at});
+  };
+  if (op.im2col) {  // the tile's im2col rows, [tap][in_c] each
+    const int64_t kk = taps * c;
+    const float* x = op.x + t.ow0 * kk;
+    if (s.group == 1) return rows(x, kk, kk, 0);
+    for (int64_t tap = 0; tap < taps; ++tap) rows(x + tap * c + c0, kk, cpg, tap * c + c0);
+  } else if (s.pointwise()) {  // flat pixels of the unpadded input
+    rows(op.x + t.ow0 * c + c0, c, cpg, c0);
+  } else {  // a run of one output row: tap (i, j) reads pixels at stride stride_w
+    const float* x0 =
+        op.x + ((t.img * s.padded_h() + t.oh * s.stride_h) * s.padded_w() + t.ow0 * s.stride_w) * c + c0;
+    const int64_t ld = s.stride_w * c;
+    if (s.group == 1 && s.dilation_w == 1) {
+      // Tap (i, j + 1) starts one pixel after tap (i, j): a kernel row's taps are kernel_w * C
+      // contiguous columns, in the slot's [tap][in_c] order (few channels fill the vectors).
+      for (int64_t tap = 0; tap < taps; tap += s.kernel_w)
+        rows(x0 + op.tap_offsets[tap], ld, s.kernel_w * c, tap * c);
+      return;
+    }
+    for (int64_t tap = 0; tap < taps; ++tap) rows(x0 + op.tap_offsets[tap], ld, cpg, tap * c + c0);
+  }
+}
+
 void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
                                   const cpu::ConvNhwcOperands& op, std::vector<double>* out_sums,
-                                  std::vector<double>* in_sums) const {
+                                  std::vector<float>* tile_sums) const {
   const cpu::BrgemmKernel& k = *gemm_;
   const int64_t mg = s.out_per_group();
   const bool flat = s.pointwise() || op.im2col;
@@ -216,11 +253,12 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
   // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
   if (out_sums) out_sums->assign(static_cast<size_t>(rows * p_blocks * inner), 0.0);
-  const bool sum_inputs = in_sums && flat && s.pointwise() && !op.im2col && rows == 1;
-  const int64_t cin = s.in_c, cpg = s.in_per_group();
-  if (sum_inputs) in_sums->assign(static_cast<size_t>(p_blocks * 2 * cin), 0.0);
+  const int64_t slot = 2 * s.taps() * s.in_c;  // a tile's [2][taps][in_c] input sums
+  bool sum_inputs = tile_sums && mg >= kTileSumsMinOutPerGroup &&
+                    rows * p_blocks * slot <= kTileSumsMaxFloats;
+  if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * p_blocks * slot) : 0, 0.0f);
+  const cpu::EltwiseKernel& ek = cpu::eltwise_select();
   parallel_for(threads, rows * p_blocks * inner, [&](int64_t b, int64_t e) {
-    std::vector<double> scratch;
     for (int64_t i = b; i < e; ++i) {
       const int64_t outer = i / inner, in = i % inner;
       const int64_t row = outer / p_blocks, pb = outer % p_blocks;
@@ -235,38 +273,23 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
       if (out_sums) t.out_sum = &(*out_sums)[static_cast<size_t>(i)];
       cpu::conv_nhwc_tile(s, k, op, t);
       if (sum_inputs && t.n0 == 0) {
-        // The tile's pixels as one row of a 1 x ow_len image, this group's channels.
-        abft::ConvChecksumShape c;
-        c.batch = 1;
-        c.padded_h = 1;
-        c.padded_w = t.ow_len;
-        c.channels = cin;
-        c.kernel_h = c.kernel_w = 1;
-        c.stride_h = c.stride_w = 1;
-        c.dilation_h = c.dilation_w = 1;
-        c.out_h = 1;
-        c.out_w = t.ow_len;
-        c.group = s.group;
-        c.out_c = s.out_c;
-        scratch.resize(static_cast<size_t>(abft::conv_tap_sums_scratch(c)));
-        double* slot = in_sums->data() + pb * 2 * cin;
-        abft::conv_input_tap_sums_channels(c, op.x + t.ow0 * cin, t.group * cpg,
-                                           (t.group + 1) * cpg, scratch.data(), slot, slot + cin);
+        float* sums = tile_sums->data() + outer * slot;
+        add_tile_tap_sums(ek, s, op, t, sums, sums + slot / 2);
       }
     }
   });
-  if (!sum_inputs && in_sums) in_sums->clear();
 }
 
 // The global check (abft.md §3): the sum of the pre-epilogue outputs against
 // sum_{c,tap} wsum[c,tap] * S[c,tap], S the per-tap sums of the padded input over the positions
 // the outputs read (exact for padding, stride, dilation and groups). Roundings counted: the
 // K = taps * C/group term dot of every output, one add per K block, the register tile's sum
-// (mr * nr / lanes registers, 16 lanes), and the checksum side in fp64 (negligible, covered by
+// (mr * nr / lanes registers, 16 lanes), and the checksum side: the fp32 tile sums' roundings
+// (sum_rounds, against the |.| sums that make up `scale`), then fp64 (negligible, covered by
 // the margin).
 Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s,
                                      const float* xp, const std::vector<double>& out_sums,
-                                     const std::vector<double>& in_sums,
+                                     const std::vector<float>& tile_sums,
                                      const float* w_now) const {
   abft::ConvChecksumShape c;
   c.batch = s.batch;
@@ -294,13 +317,21 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   }
   const size_t n = static_cast<size_t>(s.in_c * s.taps());
   std::vector<double> sum(n), abs(n);
-  if (!in_sums.empty()) {  // pointwise: the per-tile sums compute_gemm took (taps = 1)
-    const int64_t cin = s.in_c, tiles = static_cast<int64_t>(in_sums.size()) / (2 * cin);
-    for (int64_t t = 0; t < tiles; ++t)
-      for (int64_t ch = 0; ch < cin; ++ch) {
-        sum[static_cast<size_t>(ch)] += in_sums[static_cast<size_t>(t * 2 * cin + ch)];
-        abs[static_cast<size_t>(ch)] += in_sums[static_cast<size_t>(t * 2 * cin + cin + ch)];
-      }
+  const int64_t taps = s.taps(), cin = s.in_c;
+  // The fp32 tile sums each add at most kRowTilePixels / kFlatTilePixels values per column:
+  // their rounding error is within that many roundings of the |.| sums, counted below.
+  int64_t sum_rounds = 0;
+  if (!tile_sums.empty()) {  // compute_gemm's per-tile sums, [tile][2][taps][in_c]
+    const int64_t slot = 2 * taps * cin, tiles = static_cast<int64_t>(tile_sums.size()) / slot;
+    for (int64_t t = 0; t < tiles; ++t) {
+      const float* ts = tile_sums.data() + t * slot;
+      for (int64_t tap = 0; tap < taps; ++tap)
+        for (int64_t ch = 0; ch < cin; ++ch) {
+          sum[static_cast<size_t>(ch * taps + tap)] += ts[tap * cin + ch];
+          abs[static_cast<size_t>(ch * taps + tap)] += ts[slot / 2 + tap * cin + ch];
+        }
+    }
+    sum_rounds = std::max(kRowTilePixels, kFlatTilePixels);
   } else {
     std::vector<double> scratch(static_cast<size_t>(abft::conv_tap_sums_scratch(c)));
     abft::conv_input_tap_sums(c, xp, scratch.data(), sum.data(), abs.data(), std::max(1, ctx.threads));
@@ -310,7 +341,7 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   for (double v : out_sums) result += v;
   const int64_t k = s.taps() * s.in_per_group();
   const int64_t k_blocks = (s.in_per_group() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
-  const double rounds = static_cast<double>(k + k_blocks) + gemm_->mr * gemm_->nr + 32;
+  const double rounds = static_cast<double>(k + k_blocks + sum_rounds) + gemm_->mr * gemm_->nr + 32;
   abft::CheckResult& r = *ctx.abft;
   r.result = result;
   r.checksum = chk.expected;
@@ -423,7 +454,8 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
     SF_ASSIGN_OR_RETURN(y_nhwc, scratch(ctx, {s.batch, s.out_h, s.out_w, s.out_c}));
     op.y = y_nhwc.data<float>();
   }
-  std::vector<double> out_sums, in_sums;
+  std::vector<double> out_sums;
+  std::vector<float> tile_sums;
   const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
   const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
   if (depthwise_) {
@@ -444,11 +476,11 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
       op.x = dst;
       op.im2col = true;
     }
-    compute_gemm(threads, s, op, global ? &out_sums : nullptr, global ? &in_sums : nullptr);
+    compute_gemm(threads, s, op, global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
   }
   if (op.log) report_tiles(tile_log, *ctx.abft);
   if (global)
-    SF_TRY(verify_global(ctx, s, xp_checked, out_sums, in_sums,
+    SF_TRY(verify_global(ctx, s, xp_checked, out_sums, tile_sums,
                          packed_.empty() ? ctx.input(1).data<float>() : nullptr));
   if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());
   return Status::ok();

@@ -195,6 +195,39 @@ TEST(EltwiseFast, Reductions) {
   }
 }
 
+// Column sums and |.| sums are added onto out / out2, down the rows: every variant must give the
+// bits of that float loop (each column is one sequence), over widths with every remainder, with
+// values of both signs and a padded leading dimension whose sentinel must not leak in.
+TEST(EltwiseFast, ColumnSumAbsAccumulatesInRowOrderBitExact) {
+  for (const EltwiseKernel* k : runnable()) {
+    for (int64_t n : {1, 7, 16, 17, 63, 64, 65, 100, 147}) {
+      for (int64_t m : {1, 5, 64}) {
+        const int64_t ld = n + 3;
+        auto x = random_vec(static_cast<size_t>(m * ld), static_cast<uint32_t>(n * 131 + m), -3.0f, 2.0f);
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t c = n; c < ld; ++c) x[static_cast<size_t>(r * ld + c)] = kPad;
+        auto out = random_vec(static_cast<size_t>(n) + 1, 7, -1.0f, 1.0f);
+        auto out2 = random_vec(static_cast<size_t>(n) + 1, 8, 0.0f, 1.0f);
+        out[static_cast<size_t>(n)] = out2[static_cast<size_t>(n)] = kPad;  // must stay
+        std::vector<float> want = out, want2 = out2;
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t c = 0; c < n; ++c) {
+            const float v = x[static_cast<size_t>(r * ld + c)];
+            want[static_cast<size_t>(c)] += v;
+            want2[static_cast<size_t>(c)] += std::fabs(v);
+          }
+        k->reduce({ReduceOp::kColSumAbs, m, n, x.data(), ld, nullptr, out.data(), out2.data()});
+        for (int64_t c = 0; c <= n; ++c) {
+          ASSERT_EQ(out[static_cast<size_t>(c)], want[static_cast<size_t>(c)])
+              << k->name << " n " << n << " m " << m << " column " << c;
+          ASSERT_EQ(out2[static_cast<size_t>(c)], want2[static_cast<size_t>(c)])
+              << k->name << " n " << n << " m " << m << " column " << c;
+        }
+      }
+    }
+  }
+}
+
 TEST(EltwiseFast, SoftmaxAndLayerNormRowsMatchDouble) {
   for (const EltwiseKernel* k : runnable()) {
     for (int64_t n : kSizes) {

@@ -6,7 +6,9 @@
 //
 //   unary    dst = op(alpha/beta; src)                 (optionally row_sum[r] = sum_c dst[r][c])
 //   binary   dst = a (op) b, each input full, a row vector [n], a column vector [m] or a scalar
-//   reduce   per row: sum, max, or (sum, sum of squares) of x - center[r]
+//   reduce   per row: sum, max, or (sum, sum of squares) of x - center[r];
+//            per column: sum and sum of |x| added to out / out2 (kColSumAbs, rows in order, so
+//            every variant gives the scalar definition's bits: each column is one sequence)
 //
 // Variants (kernels.inc): AVX-512 and AVX2 use vector exp / erf / tanh approximations (Cephes
 // polynomials; erf for |x| >= 1 by Abramowitz-Stegun 7.1.26), within ~3e-7 relative (exp,
@@ -53,7 +55,12 @@ enum class BinaryOp : uint8_t { kAdd, kSub, kMul, kDiv, kMax, kMin };
 // (column vector [m]), or one value.
 enum class Bcast : uint8_t { kNone, kRow, kCol, kScalar };
 
-enum class ReduceOp : uint8_t { kSum, kMax, kSumSq };
+enum class ReduceOp : uint8_t {
+  kSum,        // out[r] = sum_c x[r][c]
+  kMax,        // out[r] = max_c x[r][c]
+  kSumSq,      // out[r] = sum_c d, out2[r] = sum_c d^2, d = x[r][c] - center[r]
+  kColSumAbs,  // out[c] += x[0][c] + ... + x[m-1][c] and out2[c] the same over |x|, in row order
+};
 
 struct UnaryArgs {
   UnaryOp op = UnaryOp::kCopy;
@@ -85,8 +92,8 @@ struct ReduceArgs {
   const float* src = nullptr;
   int64_t ld_src = 0;
   const float* center = nullptr;  // kSumSq only: per-row value subtracted first (nullptr: 0)
-  float* out = nullptr;           // m results (kSumSq: the sums)
-  float* out2 = nullptr;          // kSumSq: m sums of squares
+  float* out = nullptr;           // m results (kSumSq: the sums; kColSumAbs: n, accumulated)
+  float* out2 = nullptr;          // kSumSq: m sums of squares; kColSumAbs: n sums of |x|
 };
 
 using UnaryFn = void (*)(const UnaryArgs&);

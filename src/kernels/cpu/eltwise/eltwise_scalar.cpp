@@ -1,7 +1,9 @@
 // Scalar element-wise variant: the definition the vector variants are tested against.
 // unary: unary_ref (apply_activation, libm) per element; binary: one float op per element;
-// reduce: left-to-right float sums / max per row. Exact to float rounding of each formula.
+// reduce: left-to-right float sums / max per row (column sums: down the rows). Exact to float
+// rounding of each formula.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "kernels/cpu/eltwise/eltwise.hpp"
@@ -56,6 +58,15 @@ void eltwise_f32__scalar_binary(const BinaryArgs& a) {
 }
 
 void eltwise_f32__scalar_reduce(const ReduceArgs& a) {
+  if (a.op == ReduceOp::kColSumAbs) {
+    for (int64_t r = 0; r < a.m; ++r)
+      for (int64_t c = 0; c < a.n; ++c) {
+        const float x = a.src[r * a.ld_src + c];
+        a.out[c] += x;
+        a.out2[c] += std::fabs(x);
+      }
+    return;
+  }
   for (int64_t r = 0; r < a.m; ++r) {
     const float* x = a.src + r * a.ld_src;
     switch (a.op) {
@@ -83,6 +94,7 @@ void eltwise_f32__scalar_reduce(const ReduceArgs& a) {
         a.out2[r] = s2;
         break;
       }
+      case ReduceOp::kColSumAbs: break;  // handled above
     }
   }
 }

@@ -15,6 +15,7 @@
 //          (Abramowitz-Stegun 7.1.26), 3e-7.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -227,9 +228,48 @@ void binary(const BinaryArgs& a) {
   }
 }
 
+// kColSumAbs: four column vectors at a time (eight independent add chains), rows in order.
+template <class V>
+void col_sum_abs(const ReduceArgs& a) {
+  constexpr int64_t W = V::kW;
+  constexpr int kU = 4;
+  int64_t c = 0;
+  for (; c + kU * W <= a.n; c += kU * W) {
+    Reg<V> s[kU], t[kU];
+    for (int u = 0; u < kU; ++u) {
+      s[u] = V::load(a.out + c + u * W);
+      t[u] = V::load(a.out2 + c + u * W);
+    }
+    for (int64_t r = 0; r < a.m; ++r) {
+      const float* x = a.src + r * a.ld_src + c;
+      for (int u = 0; u < kU; ++u) {
+        const Reg<V> v = V::load(x + u * W);
+        s[u] = V::add(s[u], v);
+        t[u] = V::add(t[u], V::abs(v));
+      }
+    }
+    for (int u = 0; u < kU; ++u) {
+      V::store(a.out + c + u * W, s[u]);
+      V::store(a.out2 + c + u * W, t[u]);
+    }
+  }
+  for (; c < a.n; c += W) {
+    const int cnt = static_cast<int>(std::min<int64_t>(W, a.n - c));
+    Reg<V> s = V::load_n(a.out + c, cnt), t = V::load_n(a.out2 + c, cnt);
+    for (int64_t r = 0; r < a.m; ++r) {
+      const Reg<V> v = V::load_n(a.src + r * a.ld_src + c, cnt);
+      s = V::add(s, v);
+      t = V::add(t, V::abs(v));
+    }
+    V::store_n(a.out + c, s, cnt);
+    V::store_n(a.out2 + c, t, cnt);
+  }
+}
+
 template <class V>
 void reduce(const ReduceArgs& a) {
   constexpr int64_t W = V::kW;
+  if (a.op == ReduceOp::kColSumAbs) return col_sum_abs<V>(a);
   const Reg<V> ninf = V::set1(-std::numeric_limits<float>::infinity());
   for (int64_t r = 0; r < a.m; ++r) {
     const float* x = a.src + r * a.ld_src;
@@ -268,6 +308,7 @@ void reduce(const ReduceArgs& a) {
         a.out2[r] = V::hsum(s2);
         break;
       }
+      case ReduceOp::kColSumAbs: break;  // handled above
     }
   }
 }

@@ -1,8 +1,11 @@
-// Global ABFT on pointwise (1x1, stride 1, unpadded) convolutions, whose activation checksum the
-// conv kernel takes per pixel tile while the tile's input is in cache (fast_ops/conv.cpp), against
-// the unprotected session's outputs (the reference here):
-//  - fault-free runs over inputs scaled from 1e-20 to 1e20, 1 and 2 threads, 1 and 2 groups, a
-//    pixel count that is not a multiple of the tile: no alarm, outputs bit-identical;
+// Global ABFT on the BRGEMM convolutions (fast_ops/conv.cpp), whose activation checksum is taken
+// tile by tile while the tile's input is in cache (or, with few outputs per group, by the
+// one-pass summed-area method), over the paths the kernel has: pointwise (flat pixel tiles),
+// strided and dilated direct convolutions (row tiles, taps at offsets), a 1x1 stride-2
+// downsample, narrow outputs through an im2col matrix, and groups. Against the unprotected
+// session's outputs (the reference here):
+//  - fault-free runs over inputs scaled from 1e-20 to 1e20, 1 and 2 threads, pixel counts that
+//    are not multiples of the tile: no alarm, outputs bit-identical;
 //  - a flipped accumulator bit is detected, the layer recomputed, the output equals the clean one.
 #include <gtest/gtest.h>
 
@@ -25,9 +28,24 @@ using test::ints_attr;
 using test::make_tensor;
 using test::same_outputs;
 
-struct Pointwise {
-  int64_t n = 2, c = 40, k = 24, h = 9, w = 15, group = 1;
+struct ConvCase {
+  const char* what;
+  int64_t n, c, k, h, w, group, kernel, stride, pad, dilation;
 };
+
+constexpr ConvCase kCases[] = {
+    {"pointwise", 2, 40, 24, 9, 15, 1, 1, 1, 0, 1},
+    {"pointwise, 2 groups", 2, 40, 48, 9, 15, 2, 1, 1, 0, 1},
+    {"3x3 stride 2", 1, 24, 32, 6, 48, 1, 3, 2, 1, 1},
+    {"1x1 stride 2", 1, 32, 48, 8, 48, 1, 1, 2, 0, 1},
+    {"7x7 stride 2, 3 channels (im2col)", 1, 3, 32, 15, 15, 1, 7, 2, 3, 1},
+    {"3x3 dilation 2, 2 groups", 1, 32, 32, 7, 24, 2, 3, 1, 2, 2},
+    {"3x3, 4 outputs per group (summed-area sums)", 1, 16, 16, 6, 24, 4, 3, 1, 1, 1},
+};
+
+int64_t out_size(const ConvCase& p, int64_t in) {
+  return (in + 2 * p.pad - p.dilation * (p.kernel - 1) - 1) / p.stride + 1;
+}
 
 std::vector<float> lcg(size_t count, uint32_t seed, float scale) {
   std::vector<float> v(count);
@@ -39,26 +57,29 @@ std::vector<float> lcg(size_t count, uint32_t seed, float scale) {
   return v;
 }
 
-// One channels-last FusedConv 1x1 with bias (NHWC in and out).
-std::unique_ptr<rt::Session> session(const Pointwise& p, abft::Mode mode, int threads) {
+// One channels-last FusedConv with bias (NHWC in and out).
+std::unique_ptr<rt::Session> session(const ConvCase& p, abft::Mode mode, int threads) {
   auto g = std::make_unique<ir::Graph>();
   const ir::ValueId x = g->add_value("x").value(), wv = g->add_value("w").value(),
                     bv = g->add_value("b").value(), y = g->add_value("y").value();
   g->value(x).type = {DType::kF32, Shape{p.n, p.h, p.w, p.c}};
-  g->value(wv).constant = make_tensor<float>({p.k, p.c / p.group, 1, 1},
-                                    lcg(static_cast<size_t>(p.k * p.c / p.group), 11, 1.0f));
+  const int64_t taps = p.kernel * p.kernel;
+  g->value(wv).constant = make_tensor<float>({p.k, p.c / p.group, p.kernel, p.kernel},
+                                    lcg(static_cast<size_t>(p.k * p.c / p.group * taps), 11, 1.0f));
   g->value(bv).constant = make_tensor<float>({p.k}, lcg(static_cast<size_t>(p.k), 12, 1.0f));
   g->inputs = {x};
   g->value(y).producer = 0;
   g->outputs = {y};
+  EXPECT_GT(out_size(p, p.h), 0) << p.what;
   ir::Node node;
-  node.name = "pw0";
+  node.name = "conv0";
   node.inputs = {x, wv, bv};
   node.outputs = {y};
   node.op = ir::OpKind::kFusedConv;
   node.opset = 1;
-  node.raw_attrs["pads"] = ints_attr({0, 0, 0, 0});
-  node.raw_attrs["strides"] = ints_attr({1, 1});
+  node.raw_attrs["pads"] = ints_attr({p.pad, p.pad, p.pad, p.pad});
+  node.raw_attrs["strides"] = ints_attr({p.stride, p.stride});
+  node.raw_attrs["dilations"] = ints_attr({p.dilation, p.dilation});
   node.raw_attrs["group"] = int_attr(p.group);
   node.raw_attrs["channels_last"] = int_attr(1);
   const Status parsed = ir::parse_node(node);
@@ -73,46 +94,42 @@ std::unique_ptr<rt::Session> session(const Pointwise& p, abft::Mode mode, int th
   return s.is_ok() ? std::move(s).value() : nullptr;
 }
 
-rt::NamedTensors feeds(const Pointwise& p, float scale, uint32_t seed) {
+rt::NamedTensors feeds(const ConvCase& p, float scale, uint32_t seed) {
   return {{"x", make_tensor<float>({p.n, p.h, p.w, p.c},
                           lcg(static_cast<size_t>(p.n * p.h * p.w * p.c), seed, scale))}};
 }
 
-TEST(AbftPointwiseConv, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
-  for (int64_t group : {1, 2})
+TEST(AbftConvGlobal, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
+  for (const ConvCase& p : kCases)
     for (int threads : {1, 2}) {
-      Pointwise p;
-      p.group = group;
       auto plain = session(p, abft::Mode::kOff, threads);
       auto s = session(p, abft::Mode::kGlobal, threads);
-      ASSERT_TRUE(plain && s);
+      ASSERT_TRUE(plain && s) << p.what;
       if (s->kernel_name(0) == "ref") GTEST_SKIP() << "no fast conv kernel at this ISA cap";
-      ASSERT_EQ(s->abft_plan(0).scheme, abft::Scheme::kGlobal) << s->abft_plan(0).reason;
+      ASSERT_EQ(s->abft_plan(0).scheme, abft::Scheme::kGlobal) << p.what << ": " << s->abft_plan(0).reason;
       abft::Report report;
       uint32_t seed = 1;
       for (float scale : {1e-20f, 1e-3f, 1.0f, 1e3f, 1e20f}) {
         const rt::NamedTensors in = feeds(p, scale, seed++);
         auto want = plain->run(in);
         auto got = s->run(in, nullptr, &report);
-        ASSERT_TRUE(want.is_ok() && got.is_ok()) << got.status().to_string();
-        EXPECT_TRUE(same_outputs(*want, *got)) << "group " << group << " scale " << scale;
+        ASSERT_TRUE(want.is_ok() && got.is_ok()) << p.what << ": " << got.status().to_string();
+        EXPECT_TRUE(same_outputs(*want, *got)) << p.what << ", scale " << scale;
       }
       ASSERT_EQ(report.layers.size(), 1u);
-      EXPECT_EQ(report.layers[0].alarms, 0) << report.to_json();
-      EXPECT_EQ(report.layers[0].checks, 5) << report.to_json();
+      EXPECT_EQ(report.layers[0].alarms, 0) << p.what << "\n" << report.to_json();
+      EXPECT_EQ(report.layers[0].checks, 5) << p.what << "\n" << report.to_json();
     }
 }
 
-TEST(AbftPointwiseConv, FlippedAccumulatorIsDetectedAndCorrected) {
-  for (int64_t group : {1, 2}) {
-    Pointwise p;
-    p.group = group;
+TEST(AbftConvGlobal, FlippedAccumulatorIsDetectedAndCorrected) {
+  for (const ConvCase& p : kCases) {
     auto s = session(p, abft::Mode::kGlobal, 1);
-    ASSERT_TRUE(s);
+    ASSERT_TRUE(s) << p.what;
     if (s->kernel_name(0) == "ref") GTEST_SKIP() << "no fast conv kernel at this ISA cap";
     // Small inputs keep every partial sum below 2 in magnitude, so a flip of bit 30 multiplies
-    // it by 2^128: far above any tolerance.
-    const rt::NamedTensors in = feeds(p, 0.01f, 77);
+    // it by 2^128 (or makes a zero 2): far above any tolerance.
+    const rt::NamedTensors in = feeds(p, 0.003f, 77);
     auto clean = s->run(in);
     ASSERT_TRUE(clean.is_ok());
     for (uint32_t pick : {0u, 3u, 9u}) {
@@ -126,12 +143,12 @@ TEST(AbftPointwiseConv, FlippedAccumulatorIsDetectedAndCorrected) {
       abft::Report report;
       auto got = s->run(in, &inject, &report);
       ASSERT_TRUE(got.is_ok()) << got.status().to_string();
-      ASSERT_TRUE(inject.fired()) << "pick " << pick;
+      ASSERT_TRUE(inject.fired()) << p.what << ", pick " << pick;
       ASSERT_EQ(report.layers.size(), 1u);
-      EXPECT_EQ(report.layers[0].alarms, 1) << "group " << group << " pick " << pick << "\n"
+      EXPECT_EQ(report.layers[0].alarms, 1) << p.what << ", pick " << pick << "\n"
                                             << report.to_json();
       EXPECT_EQ(report.layers[0].corrected, 1) << report.to_json();
-      EXPECT_TRUE(same_outputs(*clean, *got)) << "group " << group << " pick " << pick;
+      EXPECT_TRUE(same_outputs(*clean, *got)) << p.what << ", pick " << pick;
     }
   }
 }
