@@ -9,6 +9,7 @@
 #include "ir/infer.hpp"
 #include "ir/op_schema.hpp"
 #include "runtime/abft_select.hpp"
+#include "runtime/fast_ops/conv.hpp"
 #include "runtime/machine.hpp"
 #include "runtime/parallel.hpp"
 
@@ -335,6 +336,26 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
       p.scheme = m->scheme;
       std::snprintf(buf, sizeof buf, "measured%s: global %.3f ms, tile %.3f ms",
                     m->from_cache ? " (cached)" : "", m->global_ms, m->tile_ms);
+      p.reason = buf;
+      return p;
+    }
+  }
+  // The intensity rule weighs the global check's extra memory traffic against the tile check's
+  // extra arithmetic. A convolution that takes its activation checksum in its tiles has no extra
+  // traffic, and its extra arithmetic (the input's column sums, once per pixel tile) is a part of
+  // the tile scheme's (the same sums per row block and channel block, plus the checksum column
+  // and a check per tile): global costs less whatever the intensity.
+  if (n.op == ir::OpKind::kConv || n.op == ir::OpKind::kFusedConv) {
+    const ir::Value& w = graph_->value(n.inputs[1]);
+    const Shape* ws = w.constant ? &w.constant->shape() : w.type.shape ? &*w.type.shape : nullptr;
+    const int64_t group = n.attrs_as<ir::ConvAttrs>().group;
+    if (ws && ws->size() == 4 && (*ws)[0] > 0 && (*ws)[1] > 0 &&
+        conv_global_sums_in_tiles((*ws)[0], (*ws)[1], group)) {
+      p.scheme = abft::Scheme::kGlobal;
+      std::snprintf(buf, sizeof buf,
+                    "conv with its activation checksum in the tiles (no extra traffic; "
+                    "intensity %.1f): global",
+                    p.intensity);
       p.reason = buf;
       return p;
     }

@@ -201,9 +201,7 @@ Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
 // separate pass over the whole input from memory afterwards cost 10-60% of a memory-heavy layer.
 // The cost here is taps * C adds per output pixel against taps * C * (out_c / group) FMAs, so
 // layers with few outputs per group, and shapes whose slots would be large, keep the one-pass
-// summed-area method (conv_input_tap_sums) instead.
-constexpr int64_t kTileSumsMinOutPerGroup = 16;
-constexpr int64_t kTileSumsMaxFloats = int64_t{1} << 21;
+// summed-area method (conv_input_tap_sums) instead (conv.hpp: kConvTileSums*).
 
 // The tile's share of S for its group's channels: sum / abs are its slot, [taps][in_c].
 void add_tile_tap_sums(const cpu::EltwiseKernel& k, const cpu::ConvNhwcShape& s,
@@ -254,8 +252,8 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
   if (out_sums) out_sums->assign(static_cast<size_t>(rows * p_blocks * inner), 0.0);
   const int64_t slot = 2 * s.taps() * s.in_c;  // a tile's [2][taps][in_c] input sums
-  bool sum_inputs = tile_sums && mg >= kTileSumsMinOutPerGroup &&
-                    rows * p_blocks * slot <= kTileSumsMaxFloats;
+  const bool sum_inputs = tile_sums && mg >= kConvTileSumsMinOutPerGroup &&
+                          rows * p_blocks * slot <= kConvTileSumsMaxFloats;
   if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * p_blocks * slot) : 0, 0.0f);
   const cpu::EltwiseKernel& ek = cpu::eltwise_select();
   parallel_for(threads, rows * p_blocks * inner, [&](int64_t b, int64_t e) {
@@ -527,6 +525,11 @@ Result<std::unique_ptr<PreparedKernel>> prepare_fused_conv(const PrepareContext&
 bool conv_is_depthwise(const ConvFastSpec& spec) {
   const int64_t group = spec.attrs.group;
   return group > 1 && spec.in_per_group == 1 && spec.out_c == group;
+}
+
+bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t group) {
+  const bool depthwise = group > 1 && in_per_group == 1 && out_c == group;
+  return !depthwise && group > 0 && out_c / group >= kConvTileSumsMinOutPerGroup;
 }
 
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,

@@ -58,15 +58,19 @@ std::vector<float> lcg(size_t count, uint32_t seed, float scale) {
 }
 
 // One channels-last FusedConv with bias (NHWC in and out).
-std::unique_ptr<rt::Session> session(const ConvCase& p, abft::Mode mode, int threads) {
+std::unique_ptr<rt::Session> session(const ConvCase& p, abft::Mode mode, int threads,
+                                     double balance = 9.0) {
   auto g = std::make_unique<ir::Graph>();
   const ir::ValueId x = g->add_value("x").value(), wv = g->add_value("w").value(),
                     bv = g->add_value("b").value(), y = g->add_value("y").value();
   g->value(x).type = {DType::kF32, Shape{p.n, p.h, p.w, p.c}};
+  g->value(y).type = {DType::kF32, Shape{p.n, out_size(p, p.h), out_size(p, p.w), p.k}};
   const int64_t taps = p.kernel * p.kernel;
   g->value(wv).constant = make_tensor<float>({p.k, p.c / p.group, p.kernel, p.kernel},
                                     lcg(static_cast<size_t>(p.k * p.c / p.group * taps), 11, 1.0f));
   g->value(bv).constant = make_tensor<float>({p.k}, lcg(static_cast<size_t>(p.k), 12, 1.0f));
+  g->value(wv).type = {DType::kF32, g->value(wv).constant->shape()};  // the intensity needs them
+  g->value(bv).type = {DType::kF32, Shape{p.k}};
   g->inputs = {x};
   g->value(y).producer = 0;
   g->outputs = {y};
@@ -88,7 +92,7 @@ std::unique_ptr<rt::Session> session(const ConvCase& p, abft::Mode mode, int thr
   rt::SessionOptions so;
   so.threads = threads;
   so.exec.abft = mode;
-  so.exec.abft_balance = 9.0;  // fixed, so nothing probes the machine
+  so.exec.abft_balance = balance;  // fixed, so nothing probes the machine
   auto s = rt::Session::from_graph(std::move(g), so);
   EXPECT_TRUE(s.is_ok()) << s.status().to_string();
   return s.is_ok() ? std::move(s).value() : nullptr;
@@ -120,6 +124,20 @@ TEST(AbftConvGlobal, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
       EXPECT_EQ(report.layers[0].alarms, 0) << p.what << "\n" << report.to_json();
       EXPECT_EQ(report.layers[0].checks, 5) << p.what << "\n" << report.to_json();
     }
+}
+
+// auto: a convolution whose activation checksum is taken in the tiles gets the global check even
+// where the intensity rule alone would pick the tile scheme (a balance no layer reaches); one
+// with few outputs per group (a separate pass over memory) is left to the intensity rule.
+TEST(AbftConvGlobal, AutoPicksGlobalWhereTheChecksumIsInTheTiles) {
+  for (const ConvCase& p : kCases) {
+    auto s = session(p, abft::Mode::kAuto, 1, 1e6);
+    ASSERT_TRUE(s) << p.what;
+    if (s->kernel_name(0) == "ref") GTEST_SKIP() << "no fast conv kernel at this ISA cap";
+    const bool in_tiles = p.k / p.group >= 16;
+    EXPECT_EQ(s->abft_plan(0).scheme, in_tiles ? abft::Scheme::kGlobal : abft::Scheme::kTile)
+        << p.what << ": " << s->abft_plan(0).reason;
+  }
 }
 
 TEST(AbftConvGlobal, FlippedAccumulatorIsDetectedAndCorrected) {
