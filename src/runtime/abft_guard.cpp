@@ -1,12 +1,14 @@
 // Protected execution of one node (abft_guard.hpp).
 #include "runtime/abft_guard.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "core/fp_bounds.hpp"
 #include "ir/op_kind.hpp"
+#include "runtime/parallel.hpp"
 
 namespace sf::rt {
 
@@ -39,12 +41,22 @@ size_t output_bytes_total(const KernelContext& kctx) {
   return n;
 }
 
+// Copies and comparisons run over chunks on the node's threads (one thread would leave the others
+// idle for a pass over the outputs).
+constexpr int64_t kChunkBytes = int64_t{64} << 10;
+
 void save_outputs(const KernelContext& kctx, std::vector<unsigned char>& buf) {
   buf.resize(output_bytes_total(kctx));
   size_t at = 0;
   for (const Tensor& t : kctx.out) {
     if (t.empty() || t.nbytes() == 0) continue;
-    std::memcpy(buf.data() + at, t.raw(), t.nbytes());
+    const auto* src = static_cast<const unsigned char*>(t.raw());
+    unsigned char* dst = buf.data() + at;
+    const int64_t n = static_cast<int64_t>(t.nbytes());
+    parallel_for(kctx.threads, (n + kChunkBytes - 1) / kChunkBytes, [&](int64_t b, int64_t e) {
+      const int64_t lo = b * kChunkBytes, hi = std::min(n, e * kChunkBytes);
+      std::memcpy(dst + lo, src + lo, static_cast<size_t>(hi - lo));
+    });
     at += t.nbytes();
   }
 }
@@ -58,11 +70,22 @@ bool outputs_equal(const KernelContext& kctx, const std::vector<unsigned char>& 
   for (const Tensor& t : kctx.out) {
     if (t.empty() || t.nbytes() == 0) continue;
     const auto* p = static_cast<const unsigned char*>(t.raw());
-    if (std::memcmp(buf.data() + at, p, t.nbytes()) != 0) {
-      for (size_t i = 0; i + 4 <= t.nbytes(); i += 4)
-        if (std::memcmp(buf.data() + at + i, p + i, 4) != 0) {
+    const unsigned char* saved = buf.data() + at;
+    const int64_t n = static_cast<int64_t>(t.nbytes());
+    const int64_t chunks = (n + kChunkBytes - 1) / kChunkBytes;
+    std::vector<unsigned char> differs(static_cast<size_t>(chunks), 0);
+    parallel_for(kctx.threads, chunks, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        const int64_t lo = c * kChunkBytes, hi = std::min(n, lo + kChunkBytes);
+        differs[static_cast<size_t>(c)] = std::memcmp(saved + lo, p + lo, static_cast<size_t>(hi - lo)) != 0;
+      }
+    });
+    for (int64_t c = 0; c < chunks; ++c) {
+      if (!differs[static_cast<size_t>(c)]) continue;
+      for (int64_t i = c * kChunkBytes; i + 4 <= n; i += 4)
+        if (std::memcmp(saved + i, p + i, 4) != 0) {
           float fa, fb;
-          std::memcpy(&fa, buf.data() + at + i, 4);
+          std::memcpy(&fa, saved + i, 4);
           std::memcpy(&fb, p + i, 4);
           *x = fa, *y = fb;
           break;

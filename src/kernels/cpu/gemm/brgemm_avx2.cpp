@@ -48,6 +48,13 @@ struct V256 {
   }
   static Cmp lt(Reg a, Reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static Reg select(Cmp c, Reg t, Reg f) { return _mm256_blendv_ps(f, t, c); }
+  // d[i] += x[i] in double, 8 lanes.
+  static void add_to_f64(double* d, Reg x) {
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x));
+    const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    _mm256_store_pd(d, _mm256_add_pd(_mm256_load_pd(d), lo));
+    _mm256_store_pd(d + 4, _mm256_add_pd(_mm256_load_pd(d + 4), hi));
+  }
 };
 
 }  // namespace

@@ -164,18 +164,34 @@ inline void apply_activation_regs(const ActivationSpec& a, typename V::Reg* x, i
 // ---- the microkernel --------------------------------------------------------------------------
 
 // Sum of `count` registers' lanes in double (the tile and checksum reductions of abft.hpp): the
-// registers into four partial sums in fp32 (register i into sum i mod 4), then the lanes into four
-// partial sums in fp64. Any term sees at most count - 1 fp32 roundings, so the bounds that count
-// one per register still hold; the four independent chains keep the reduction after every tile
-// short (one chain of count - 1 adds measured 6-10% of a Winograd F(4,3) 56x56x64 layer, whose
-// GEMMs have K = 64). The order is fixed, so the sum is deterministic.
+// registers into four partial sums in fp32 (register i into sum i mod 4; regs_sum), then the lanes
+// into four partial sums in fp64. Any term sees at most count - 1 fp32 roundings, so the bounds
+// that count one per register still hold; the four independent chains keep the reduction after
+// every tile short (one chain of count - 1 adds measured 6-10% of a Winograd F(4,3) 56x56x64
+// layer, whose GEMMs have K = 64). The order is fixed, so the sum is deterministic.
 template <class V>
-inline __attribute__((always_inline)) double lanes_sum(const typename V::Reg* x, int count) {
+inline __attribute__((always_inline)) typename V::Reg regs_sum(const typename V::Reg* x, int count) {
   using R = typename V::Reg;
   R s[4] = {x[0], V::zero(), V::zero(), V::zero()};
   for (int i = 1; i < count; ++i) s[i & 3] = V::add(s[i & 3], x[i]);
+  return V::add(V::add(s[0], s[1]), V::add(s[2], s[3]));
+}
+
+template <class V>
+inline __attribute__((always_inline)) double lanes_sum(const typename V::Reg* x, int count) {
   alignas(64) float lanes[V::kLanes];
-  V::store(lanes, V::add(V::add(s[0], s[1]), V::add(s[2], s[3])));
+  V::store(lanes, regs_sum<V>(x, count));
+  double d[4] = {0, 0, 0, 0};
+  for (int i = 0; i < V::kLanes; ++i) d[i & 3] += lanes[i];
+  return (d[0] + d[1]) + (d[2] + d[3]);
+}
+
+// The global scheme's running sum of one call: each tile's regs_sum is widened lane by lane into
+// kLanes doubles (V::add_to_f64, a few vector instructions instead of a horizontal sum per tile,
+// which cost ~15% of the small-K 1x1 layers of MobileNetV2), and the lanes are added up once at
+// the end of the call. Same fp32 roundings as lanes_sum per tile; the rest is in fp64.
+template <class V>
+inline double f64_lanes_sum(const double* lanes) {
   double d[4] = {0, 0, 0, 0};
   for (int i = 0; i < V::kLanes; ++i) d[i & 3] += lanes[i];
   return (d[0] + d[1]) + (d[2] + d[3]);
@@ -210,6 +226,7 @@ struct BrgemmTile {
   // ([batch * k] sums, then [batch * k] sums of |A|) and the counts.
   struct Check {
     double* out_sum = nullptr;
+    alignas(64) double out_lanes[kLanes] = {};  // the running sum behind out_sum (f64_lanes_sum)
     const BrgemmBlocks* checks = nullptr;
     TileCheckLog* log = nullptr;
     const float* asum = nullptr;
@@ -336,13 +353,13 @@ struct BrgemmTile {
         }
       }
     }
-    store(p, i0, cols, &acc[0][0], M, ck.out_sum);
+    store(p, i0, cols, &acc[0][0], M, ck.out_sum ? ck.out_lanes : nullptr);
   }
 
   // C = (accumulate ? C : 0) + acc, then the epilogue, then one masked store per register; the
   // global scheme's sum is taken on C + acc, before the epilogue.
   static void store(const BrgemmArgs& p, int64_t i0, const Cols& cols, R* acc, int rows,
-                    double* out_sum) {
+                    double* out_lanes) {
     const Epilogue* e = p.epilogue;
     if (p.accumulate)
       for (int r = 0; r < rows; ++r) {
@@ -350,7 +367,7 @@ struct BrgemmTile {
         for (int v = 0; v < NV; ++v)
           acc[r * NV + v] = V::add(load_cols(c + v * kLanes, cols, v), acc[r * NV + v]);
       }
-    if (out_sum) *out_sum += lanes_sum<V>(acc, rows * NV);
+    if (out_lanes) V::add_to_f64(out_lanes, regs_sum<V>(acc, rows * NV));
     if (e) {
       for (int r = 0; r < rows; ++r)
         for (int v = 0; v < NV; ++v) {
@@ -446,6 +463,7 @@ struct BrgemmTile {
           kTiles[static_cast<size_t>(rows - 1)](p, i0, pi, *c, ck);
       }
     }
+    if (ck.out_sum) *ck.out_sum += f64_lanes_sum<V>(ck.out_lanes);
     if (ck.log) ck.log->add_checks(ck.checked, ck.unverifiable);
   }
 };
