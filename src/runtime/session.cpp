@@ -353,8 +353,11 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
         conv_global_sums_in_tiles((*ws)[0], (*ws)[1], group)) {
       p.scheme = abft::Scheme::kGlobal;
       std::snprintf(buf, sizeof buf,
-                    "conv with its activation checksum in the tiles (no extra traffic; "
-                    "intensity %.1f): global",
+                    conv_is_depthwise((*ws)[0], (*ws)[1], group)
+                        ? "depthwise conv: checksums per output row in the kernel, no tile "
+                          "scheme (intensity %.1f): global"
+                        : "conv with its activation checksum in the tiles (no extra traffic; "
+                          "intensity %.1f): global",
                     p.intensity);
       p.reason = buf;
       return p;

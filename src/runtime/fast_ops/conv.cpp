@@ -74,8 +74,9 @@ class ConvFastKernel final : public PreparedKernel {
  public:
   ConvFastKernel(ConvFastSpec spec, bool depthwise, abft::Scheme abft)
       : spec_(std::move(spec)), depthwise_(depthwise) {
-    // Depthwise layers have no BRGEMM to check: the session duplicates them instead.
-    if (!depthwise_ && (abft == abft::Scheme::kTile || abft == abft::Scheme::kGlobal)) abft_ = abft;
+    // Depthwise layers have no BRGEMM and so no tile scheme (the session duplicates them under
+    // it); their global check takes its sums per output row (compute_depthwise).
+    if (abft == abft::Scheme::kGlobal || (!depthwise_ && abft == abft::Scheme::kTile)) abft_ = abft;
     if (depthwise_) dw_ = &cpu::depthwise_select();
     else gemm_ = &cpu::brgemm_select(abft_ == abft::Scheme::kTile);
   }
@@ -147,9 +148,9 @@ class ConvFastKernel final : public PreparedKernel {
                     std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
   Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
                        const std::vector<double>& out_sums, const std::vector<float>& tile_sums,
-                       const float* w_now) const;
-  void compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
-                         const cpu::ConvNhwcOperands& op) const;
+                       int64_t tile_rows, const float* w_now) const;
+  void compute_depthwise(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
+                         std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
 
   ConvFastSpec spec_;
   bool depthwise_;
@@ -287,7 +288,7 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
 // the margin).
 Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s,
                                      const float* xp, const std::vector<double>& out_sums,
-                                     const std::vector<float>& tile_sums,
+                                     const std::vector<float>& tile_sums, int64_t tile_rows,
                                      const float* w_now) const {
   abft::ConvChecksumShape c;
   c.batch = s.batch;
@@ -316,8 +317,8 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   const size_t n = static_cast<size_t>(s.in_c * s.taps());
   std::vector<double> sum(n), abs(n);
   const int64_t taps = s.taps(), cin = s.in_c;
-  // The fp32 tile sums each add at most kRowTilePixels / kFlatTilePixels values per column:
-  // their rounding error is within that many roundings of the |.| sums, counted below.
+  // The fp32 tile sums each add at most tile_rows values per column: their rounding error is
+  // within that many roundings of the |.| sums, counted below.
   int64_t sum_rounds = 0;
   if (!tile_sums.empty()) {  // compute_gemm's per-tile sums, [tile][2][taps][in_c]
     const int64_t slot = 2 * taps * cin, tiles = static_cast<int64_t>(tile_sums.size()) / slot;
@@ -329,7 +330,7 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
           abs[static_cast<size_t>(ch * taps + tap)] += ts[slot / 2 + tap * cin + ch];
         }
     }
-    sum_rounds = std::max(kRowTilePixels, kFlatTilePixels);
+    sum_rounds = tile_rows;
   } else {
     std::vector<double> scratch(static_cast<size_t>(abft::conv_tap_sums_scratch(c)));
     abft::conv_input_tap_sums(c, xp, scratch.data(), sum.data(), abs.data(), std::max(1, ctx.threads));
@@ -338,8 +339,11 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   double result = 0;
   for (double v : out_sums) result += v;
   const int64_t k = s.taps() * s.in_per_group();
-  const int64_t k_blocks = (s.in_per_group() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
-  const double rounds = static_cast<double>(k + k_blocks + sum_rounds) + gemm_->mr * gemm_->nr + 32;
+  // Depthwise: the taps' multiply-adds, then at most 3 fp32 adds of the kernel's output sum.
+  const int64_t k_blocks =
+      depthwise_ ? 0 : (s.in_per_group() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
+  const double sum_of_tile = depthwise_ ? 3.0 : static_cast<double>(gemm_->mr * gemm_->nr);
+  const double rounds = static_cast<double>(k + k_blocks + sum_rounds) + sum_of_tile + 32;
   abft::CheckResult& r = *ctx.abft;
   r.result = result;
   r.checksum = chk.expected;
@@ -351,10 +355,22 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   return Status::ok();
 }
 
+// Global ABFT of a depthwise layer: the kernel adds each output row's pre-epilogue sum into the
+// row's slot of out_sums, and right after it the row's input windows are summed per tap (fp32
+// column sums and |.| sums, eltwise kColSumAbs, while the rows are in cache) into the row's
+// [2][taps][C] slot of tile_sums; rows whose slots would exceed kConvTileSumsMaxFloats leave
+// tile_sums empty and verify_global makes its summed-area pass instead.
 void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
-                                       const cpu::ConvNhwcOperands& op) const {
-  const int64_t c = s.in_c, row_floats = s.out_w * c;
-  parallel_for(threads, s.batch * s.out_h, [&](int64_t b, int64_t e) {
+                                       const cpu::ConvNhwcOperands& op,
+                                       std::vector<double>* out_sums,
+                                       std::vector<float>* tile_sums) const {
+  const int64_t c = s.in_c, row_floats = s.out_w * c, rows = s.batch * s.out_h;
+  const int64_t slot = 2 * s.taps() * c;
+  if (out_sums) out_sums->assign(static_cast<size_t>(rows), 0.0);
+  const bool sum_inputs = tile_sums && rows * slot <= kConvTileSumsMaxFloats;
+  if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * slot) : 0, 0.0f);
+  const cpu::EltwiseKernel& ek = cpu::eltwise_select();
+  parallel_for(threads, rows, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t img = r / s.out_h, oh = r % s.out_h;
       cpu::DepthwiseRowArgs a;
@@ -372,7 +388,24 @@ void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
       a.residual = op.residual ? op.residual + r * row_floats : nullptr;
       a.dst = op.y + r * row_floats;
       a.act = op.act;
+      if (out_sums) a.out_sum = &(*out_sums)[static_cast<size_t>(r)];
       dw_->fn(a);
+      if (!sum_inputs) continue;
+      float* sum = tile_sums->data() + r * slot;
+      float* abs = sum + slot / 2;
+      const int64_t ld = s.stride_w * c;
+      auto cols = [&](const float* src, int64_t n, int64_t at) {
+        ek.reduce({cpu::ReduceOp::kColSumAbs, s.out_w, n, src, ld, nullptr, sum + at, abs + at});
+      };
+      for (int64_t i = 0; i < s.kernel_h; ++i) {
+        const float* x = a.src + i * s.dilation_h * s.padded_w() * c;
+        if (s.dilation_w == 1) {  // a kernel row's taps: kernel_w * C contiguous columns
+          cols(x, s.kernel_w * c, i * s.kernel_w * c);
+          continue;
+        }
+        for (int64_t j = 0; j < s.kernel_w; ++j)
+          cols(x + j * s.dilation_w * c, c, (i * s.kernel_w + j) * c);
+      }
     }
   });
 }
@@ -457,7 +490,7 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
   const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
   if (depthwise_) {
-    compute_depthwise(threads, s, op);
+    compute_depthwise(threads, s, op, global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
   } else {
     std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
     cpu::conv_nhwc_tap_offsets(s, offsets.data());
@@ -479,6 +512,7 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   if (op.log) report_tiles(tile_log, *ctx.abft);
   if (global)
     SF_TRY(verify_global(ctx, s, xp_checked, out_sums, tile_sums,
+                         depthwise_ ? s.out_w : std::max(kRowTilePixels, kFlatTilePixels),
                          packed_.empty() ? ctx.input(1).data<float>() : nullptr));
   if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());
   return Status::ok();
@@ -522,14 +556,17 @@ Result<std::unique_ptr<PreparedKernel>> prepare_fused_conv(const PrepareContext&
 
 }  // namespace
 
+bool conv_is_depthwise(int64_t out_c, int64_t in_per_group, int64_t group) {
+  return group > 1 && in_per_group == 1 && out_c == group;
+}
+
 bool conv_is_depthwise(const ConvFastSpec& spec) {
-  const int64_t group = spec.attrs.group;
-  return group > 1 && spec.in_per_group == 1 && spec.out_c == group;
+  return conv_is_depthwise(spec.out_c, spec.in_per_group, spec.attrs.group);
 }
 
 bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t group) {
-  const bool depthwise = group > 1 && in_per_group == 1 && out_c == group;
-  return !depthwise && group > 0 && out_c / group >= kConvTileSumsMinOutPerGroup;
+  return conv_is_depthwise(out_c, in_per_group, group) ||
+         (group > 0 && out_c / group >= kConvTileSumsMinOutPerGroup);
 }
 
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,

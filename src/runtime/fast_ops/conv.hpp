@@ -31,6 +31,7 @@ Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(
 
 // Depthwise: group == C == M (one filter per channel); runs on the depthwise kernels.
 bool conv_is_depthwise(const ConvFastSpec& spec);
+bool conv_is_depthwise(int64_t out_c, int64_t in_per_group, int64_t group);
 
 // The global scheme's activation checksum of a BRGEMM convolution is taken tile by tile while
 // the tile's input is in cache (conv.cpp), so the global check adds no pass over memory, when the
@@ -39,7 +40,7 @@ bool conv_is_depthwise(const ConvFastSpec& spec);
 inline constexpr int64_t kConvTileSumsMinOutPerGroup = 16;
 inline constexpr int64_t kConvTileSumsMaxFloats = int64_t{1} << 21;
 // Whether a convolution with W [out_c, in_per_group, kH, kW] in `group` groups takes them in its
-// tiles (depthwise layers have no BRGEMM and no checksum).
+// tiles. Depthwise layers take them per output row, whatever their size (below the cap).
 bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t group);
 
 // Registers the Conv and FusedConv PrepareFns (2-D, fp32). They decline (reference runs) non-depthwise layers

@@ -19,6 +19,7 @@
 
 #include "core/activation.hpp"
 #include "core/cpu_features.hpp"
+#include "kernels/cpu/gemm/abft.hpp"
 
 namespace sf::cpu {
 
@@ -32,6 +33,10 @@ struct DepthwiseRowArgs {
   const float* residual = nullptr;  // [out_w][channels] or nullptr
   float* dst = nullptr;             // [out_w][channels]
   ActivationSpec act;
+  // ABFT global scheme: when set, += the sum over the row's pixels and channels of the values
+  // before bias, residual and activation (per pixel in fp32 over at most 4 channel vectors, at
+  // most 3 roundings a term, then in fp64 lanes).
+  double* out_sum = nullptr;
 };
 
 using DepthwiseFn = void (*)(const DepthwiseRowArgs&);
@@ -49,6 +54,13 @@ const DepthwiseKernel& depthwise_select();
 
 // w [C, 1, taps] (ONNX layout) -> dst [taps][C].
 void depthwise_pack_weights(const float* w, int64_t channels, int64_t taps, float* dst);
+
+// The fault hook (gemm/abft.hpp) for one output row, called by every variant after it stored the
+// row: claims the armed fault over the row's out_w x channels accumulators (taps steps each); if
+// it fires, recomputes that accumulator with `madd` (the variant's own multiply-add, so the clean
+// value is the one the variant stored, bit for bit), flips the bit at the chosen step, rewrites
+// the element through bias, residual and activation, and moves *out_sum by the change.
+void depthwise_row_fault(const DepthwiseRowArgs& p, float (*madd)(float x, float w, float acc));
 
 // Applies the activation in place with apply_activation (vector variants call it for the
 // activations they do not vectorise, so every variant matches the scalar definition).

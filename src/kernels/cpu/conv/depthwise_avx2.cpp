@@ -5,6 +5,8 @@
 // error bound in depthwise.hpp.
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "kernels/cpu/conv/depthwise.hpp"
 
 namespace sf::cpu {
@@ -32,9 +34,12 @@ inline __m256 activate(__m256 v, const ActivationSpec& act) {
 }
 
 // kV vectors of channels starting at c; `last` masks the final vector's lanes.
+float madd(float x, float w, float acc) { return std::fma(x, w, acc); }
+
+// osum: the row's running pre-epilogue sum in 8 fp64 lanes (nullptr: no ABFT).
 template <int kV>
 inline void block(const DepthwiseRowArgs& p, const float* px, int64_t c, __m256i last, float* d,
-                  const float* res, bool act_in_regs) {
+                  const float* res, bool act_in_regs, double* osum) {
   const int64_t ch = p.channels;
   const __m256i all = _mm256_set1_epi32(-1);
   __m256 acc[kV];
@@ -49,6 +54,14 @@ inline void block(const DepthwiseRowArgs& p, const float* px, int64_t c, __m256i
                                  _mm256_maskload_ps(w + v * kLanes, m), acc[v]);
       }
     }
+  if (osum) {  // masked lanes hold zeros
+    __m256 t = acc[0];
+    for (int v = 1; v < kV; ++v) t = _mm256_add_ps(t, acc[v]);
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(t));
+    const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1));
+    _mm256_store_pd(osum, _mm256_add_pd(_mm256_load_pd(osum), lo));
+    _mm256_store_pd(osum + 4, _mm256_add_pd(_mm256_load_pd(osum + 4), hi));
+  }
   for (int v = 0; v < kV; ++v) {
     const __m256i m = v == kV - 1 ? last : all;
     __m256 r = acc[v];
@@ -69,16 +82,24 @@ void depthwise_f32_nhwc__avx2_8(const DepthwiseRowArgs& p) {
   const __m256i all = _mm256_set1_epi32(-1);
   const __m256i tail_mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail),
                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  alignas(32) double lanes[kLanes] = {};
+  double* osum = p.out_sum ? lanes : nullptr;
   for (int64_t ow = 0; ow < p.out_w; ++ow) {
     const float* px = p.src + ow * p.stride_w * ch;
     float* d = p.dst + ow * ch;
     const float* res = p.residual ? p.residual + ow * ch : nullptr;
     int64_t c = 0;
-    for (; c + 4 * kLanes <= full; c += 4 * kLanes) block<4>(p, px, c, all, d, res, act_in_regs);
-    for (; c < full; c += kLanes) block<1>(p, px, c, all, d, res, act_in_regs);
-    if (tail) block<1>(p, px, c, tail_mask, d, res, act_in_regs);
+    for (; c + 4 * kLanes <= full; c += 4 * kLanes) block<4>(p, px, c, all, d, res, act_in_regs, osum);
+    for (; c < full; c += kLanes) block<1>(p, px, c, all, d, res, act_in_regs, osum);
+    if (tail) block<1>(p, px, c, tail_mask, d, res, act_in_regs, osum);
   }
   if (!act_in_regs) depthwise_apply_activation_row(p.act, p.dst, p.out_w * ch);
+  if (osum) {
+    double s[4] = {0, 0, 0, 0};
+    for (int i = 0; i < kLanes; ++i) s[i & 3] += lanes[i];
+    *p.out_sum += (s[0] + s[1]) + (s[2] + s[3]);
+  }
+  if (fault_armed()) depthwise_row_fault(p, madd);
 }
 
 }  // namespace sf::cpu
