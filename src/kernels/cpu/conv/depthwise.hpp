@@ -11,6 +11,8 @@
 // scalar) and sums the taps in row-major order into an fp32 accumulator, so a variant's result
 // does not depend on how rows are spread over threads. Expected error against the reference
 // Conv: |err| <= ~kH*kW*eps*sum|x||w| (different summation order; FMA in the vector variants).
+// ABFT: with out_sum set a variant also sums the row's pre-epilogue values (the global check's
+// output side); every variant honours the accumulator fault hook (depthwise_row_fault).
 #pragma once
 
 #include <cstdint>
