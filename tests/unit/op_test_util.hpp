@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,25 @@ inline ir::Attribute floats_attr(std::vector<float> v) {
 }
 
 // ---- tensors ---------------------------------------------------------------------------------
+
+// Sets an environment variable for one scope and restores what was there (or its absence).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_, old_;
+  bool had_ = false;
+};
 
 // float32 values in [lo, hi) from a 32-bit LCG seeded by (seed, salt): cheap, reproducible and
 // the same on every platform. lo + (hi - lo) * u with u = (state >> 8) / 2^24 is exact for the

@@ -33,6 +33,7 @@
 #include "runtime/fault_observer.hpp"
 #include "runtime/session.hpp"
 #include "tests/unit/kernels/fast_op_test_util.hpp"
+#include "tests/unit/op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -405,49 +406,6 @@ TEST(WinogradAbftKernels, FlipsAboveTwiceTheToleranceAreDetected) {
 
 // ---- through a Session --------------------------------------------------------------------------
 
-class WinogradEnv {
- public:
-  explicit WinogradEnv(const char* value) {
-    if (const char* old = std::getenv("STEADFAST_WINOGRAD")) old_ = old, had_ = true;
-    setenv("STEADFAST_WINOGRAD", value, 1);
-  }
-  ~WinogradEnv() {
-    if (had_)
-      setenv("STEADFAST_WINOGRAD", old_.c_str(), 1);
-    else
-      unsetenv("STEADFAST_WINOGRAD");
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
-
-ir::Attribute ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-ir::Attribute text(std::string v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kString;
-  a.s = std::move(v);
-  return a;
-}
-ir::Attribute integer(int64_t v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-Tensor tensor_of(const Shape& s, const std::vector<float>& v) {
-  Tensor t = Tensor::make(DType::kF32, s).value();
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
 Shape x_shape(const Layer& l) {
   return l.nhwc ? Shape{l.n, l.h, l.w, l.c} : Shape{l.n, l.c, l.h, l.w};
 }
@@ -462,8 +420,8 @@ std::unique_ptr<ir::Graph> conv_graph(const Layer& l, const std::vector<float>& 
   const ir::ValueId x = g->add_value("x").value(), wv = g->add_value("w").value(),
                     bv = g->add_value("b").value();
   g->value(x).type = {DType::kF32, x_shape(l)};
-  g->value(wv).constant = tensor_of({l.k, l.c, 3, 3}, w);
-  g->value(bv).constant = tensor_of({l.k}, b);
+  g->value(wv).constant = test::make_tensor<float>({l.k, l.c, 3, 3}, w);
+  g->value(bv).constant = test::make_tensor<float>({l.k}, b);
   g->inputs = {x};
   ir::Node n;
   n.name = "wino0";
@@ -480,11 +438,11 @@ std::unique_ptr<ir::Graph> conv_graph(const Layer& l, const std::vector<float>& 
   n.outputs = {y};
   n.op = l.nhwc ? ir::OpKind::kFusedConv : ir::OpKind::kConv;
   n.opset = l.nhwc ? 1 : 17;
-  n.raw_attrs["pads"] = ints({l.pad, l.pad, l.pad, l.pad});
-  n.raw_attrs["strides"] = ints({1, 1});
+  n.raw_attrs["pads"] = test::ints_attr({l.pad, l.pad, l.pad, l.pad});
+  n.raw_attrs["strides"] = test::ints_attr({1, 1});
   if (l.nhwc) {
-    n.raw_attrs["activation"] = text(activation_name(Activation::kRelu));
-    n.raw_attrs["channels_last"] = integer(1);
+    n.raw_attrs["activation"] = test::string_attr(activation_name(Activation::kRelu));
+    n.raw_attrs["channels_last"] = test::int_attr(1);
   }
   const Status parsed = ir::parse_node(n);
   EXPECT_TRUE(parsed.is_ok()) << parsed.to_string();
@@ -512,9 +470,9 @@ int64_t winograd_node(const rt::Session& s) {
 
 rt::NamedTensors feeds(const Layer& l, float scale, uint32_t seed) {
   rt::NamedTensors f = {
-      {"x", tensor_of(x_shape(l), lcg(static_cast<size_t>(l.n * l.c * l.h * l.w), seed, scale))}};
+      {"x", test::make_tensor<float>(x_shape(l), lcg(static_cast<size_t>(l.n * l.c * l.h * l.w), seed, scale))}};
   if (l.nhwc)
-    f.emplace_back("r", tensor_of(y_shape(l), lcg(static_cast<size_t>(l.n * l.k * l.oh() * l.ow()),
+    f.emplace_back("r", test::make_tensor<float>(y_shape(l), lcg(static_cast<size_t>(l.n * l.k * l.oh() * l.ow()),
                                                   seed + 1000, scale)));
   return f;
 }
@@ -535,7 +493,7 @@ std::string describe(const Layer& l, const char* tile, abft::Mode mode) {
 
 TEST(WinogradAbftSession, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
   for (const char* tile : {"f23", "f43"}) {
-    WinogradEnv env(tile);
+    test::ScopedEnv env("STEADFAST_WINOGRAD", tile);
     uint32_t seed = 100;
     for (const Layer& l : kSessionLayers) {
       const std::vector<float> w = lcg(static_cast<size_t>(l.k * l.c * 9), seed++, 1.0f);
@@ -582,7 +540,7 @@ TEST(WinogradAbftSession, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
 
 TEST(WinogradAbftSession, AccumulatorFaultIsDetectedAndCorrected) {
   for (const char* tile : {"f23", "f43"}) {
-    WinogradEnv env(tile);
+    test::ScopedEnv env("STEADFAST_WINOGRAD", tile);
     uint32_t seed = 300;
     for (const Layer& l : kSessionLayers) {
       const std::vector<float> w = lcg(static_cast<size_t>(l.k * l.c * 9), seed++, 1.0f);
@@ -632,7 +590,7 @@ TEST(WinogradAbftSession, AccumulatorFaultIsDetectedAndCorrected) {
 }
 
 TEST(WinogradAbftSession, PersistentFaultEndsTheRunAsDetectedUnrecoverable) {
-  WinogradEnv env("f43");
+  test::ScopedEnv env("STEADFAST_WINOGRAD", "f43");
   const Layer l = kSessionLayers[2];
   const std::vector<float> w = lcg(static_cast<size_t>(l.k * l.c * 9), 7, 1.0f);
   const std::vector<float> b = lcg(static_cast<size_t>(l.k), 8, 1.0f);

@@ -24,6 +24,7 @@
 #include "kernels/cpu/gemm/brgemm.hpp"
 #include "runtime/fast_ops/winograd.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/op_test_util.hpp"
 
 namespace sf {
 namespace {
@@ -270,37 +271,6 @@ TEST(WinogradKernels, ErrorWithinStatedBound) {
 
 // ---- runtime binding -------------------------------------------------------------------------
 
-class EnvGuard {
- public:
-  explicit EnvGuard(const char* value) {
-    if (const char* old = std::getenv("STEADFAST_WINOGRAD")) old_ = old, had_ = true;
-    set(value);
-  }
-  ~EnvGuard() { had_ ? set(old_.c_str()) : set(nullptr); }
-  static void set(const char* v) {
-    if (v)
-      setenv("STEADFAST_WINOGRAD", v, 1);
-    else
-      unsetenv("STEADFAST_WINOGRAD");
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
-
-ir::Attribute ints(std::vector<int64_t> v) {
-  ir::Attribute a;
-  a.kind = ir::Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-Tensor tensor_of(const Shape& s, const std::vector<float>& v) {
-  Tensor t = Tensor::make(DType::kF32, s).value();
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
 
 ir::Attribute text(std::string v) {
   ir::Attribute a;
@@ -344,8 +314,8 @@ ir::Node conv_node(const ConvCase& cc, NodeKind nk, int64_t stride) {
   n.inputs = {0, 1, 2};
   if (residual) n.inputs.push_back(3);
   n.outputs = {static_cast<ir::ValueId>(n.inputs.size())};
-  n.raw_attrs["pads"] = ints({cc.pad, cc.pad, cc.pad, cc.pad});
-  n.raw_attrs["strides"] = ints({stride, stride});
+  n.raw_attrs["pads"] = test::ints_attr({cc.pad, cc.pad, cc.pad, cc.pad});
+  n.raw_attrs["strides"] = test::ints_attr({stride, stride});
   if (nk.fused) {
     n.raw_attrs["activation"] = text(activation_name(cc.act.kind));
     n.raw_attrs["activation_alpha"] = real(cc.act.alpha);
@@ -363,8 +333,8 @@ std::unique_ptr<ir::Graph> conv_graph(const ConvCase& cc, const Data& d, NodeKin
   const ir::ValueId x = g->add_value("x").value(), w = g->add_value("w").value(),
                     b = g->add_value("b").value();
   g->value(x).type = {DType::kF32, x_shape(cc, nk)};
-  g->value(w).constant = tensor_of({cc.k, cc.c, 3, 3}, d.w);
-  g->value(b).constant = tensor_of({cc.k}, d.b);
+  g->value(w).constant = test::make_tensor<float>({cc.k, cc.c, 3, 3}, d.w);
+  g->value(b).constant = test::make_tensor<float>({cc.k}, d.b);
   g->inputs = {x};
   if (nk.fused && cc.residual) {
     const ir::ValueId r = g->add_value("r").value();
@@ -399,14 +369,15 @@ TEST(WinogradRuntime, MatchesReferenceAtEveryIsaCapAndThreadCount) {
     const ConvCase& cc = cases[ci];
     const NodeKind nk = kinds[ci];
     const Data d = make_data(cc, 5 + static_cast<uint32_t>(ci));
-    const Tensor x =
-        tensor_of(x_shape(cc, nk), nk.nhwc ? to_nhwc(d.x, cc.n, cc.c, cc.h, cc.w) : d.x);
+    const Tensor x = test::make_tensor<float>(
+        x_shape(cc, nk), nk.nhwc ? to_nhwc(d.x, cc.n, cc.c, cc.h, cc.w) : d.x);
     const Shape ys = y_shape(cc, nk);
     const int64_t oh = cc.h + 2 * cc.pad - 2, ow = cc.w + 2 * cc.pad - 2;
-    const Tensor r = tensor_of(ys, !cc.residual ? std::vector<float>()
-                                   : nk.nhwc    ? to_nhwc(d.r, cc.n, cc.k, oh, ow)
-                                                : d.r);
-    const Tensor w = tensor_of({cc.k, cc.c, 3, 3}, d.w), b = tensor_of({cc.k}, d.b);
+    const Tensor r = !cc.residual ? Tensor::make(DType::kF32, ys).value()
+                                  : test::make_tensor<float>(
+                                        ys, nk.nhwc ? to_nhwc(d.r, cc.n, cc.k, oh, ow) : d.r);
+    const Tensor w = test::make_tensor<float>({cc.k, cc.c, 3, 3}, d.w);
+    const Tensor b = test::make_tensor<float>({cc.k}, d.b);
     std::vector<const Tensor*> in = {&x, &w, &b};
     rt::NamedTensors feeds = {{"x", x}};
     if (cc.residual) in.push_back(&r), feeds.emplace_back("r", r);
@@ -414,7 +385,7 @@ TEST(WinogradRuntime, MatchesReferenceAtEveryIsaCapAndThreadCount) {
     ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
     const Naive want = naive_conv(cc, d);
     for (const char* mode : {"f23", "f43"}) {
-      EnvGuard env(mode);
+      test::ScopedEnv env("STEADFAST_WINOGRAD", mode);
       const WinogradTile tile =
           std::string(mode) == "f23" ? WinogradTile::kF23 : WinogradTile::kF43;
       for (int cap = 0; cap <= static_cast<int>(detected_isa()); ++cap) {
@@ -463,7 +434,7 @@ TEST(WinogradRuntime, SwitchesAndIneligibleNodesFallBack) {
   const ConvCase cc{1, 8, 8, 9, 9, 1, true, false, {}};
   const Data d = make_data(cc, 9);
   {
-    EnvGuard env("f43");
+    test::ScopedEnv env("STEADFAST_WINOGRAD", "f43");
     auto off = make_session(cc, d, 1, /*winograd=*/false);
     ASSERT_TRUE(off.is_ok());
     EXPECT_EQ((*off)->kernel_name(0).find("winograd"), std::string::npos) << (*off)->kernel_name(0);
@@ -472,13 +443,13 @@ TEST(WinogradRuntime, SwitchesAndIneligibleNodesFallBack) {
     EXPECT_EQ((*strided)->kernel_name(0).find("winograd"), std::string::npos) << (*strided)->kernel_name(0);
   }
   {
-    EnvGuard env("off");
+    test::ScopedEnv env("STEADFAST_WINOGRAD", "off");
     auto s = make_session(cc, d, 1);
     ASSERT_TRUE(s.is_ok());
     EXPECT_EQ((*s)->kernel_name(0).find("winograd"), std::string::npos) << (*s)->kernel_name(0);
   }
   {
-    EnvGuard env("f63");
+    test::ScopedEnv env("STEADFAST_WINOGRAD", "f63");
     auto s = make_session(cc, d, 1);
     ASSERT_FALSE(s.is_ok());
     EXPECT_NE(s.status().to_string().find("STEADFAST_WINOGRAD"), std::string::npos);
@@ -503,7 +474,7 @@ TEST(WinogradRuntime, CostModelDeclinesSmallLayersAndTakesResNetLayers) {
   EXPECT_EQ(rt::winograd_estimate(1, 512, 512, 2, 2, true, isa, 12, isa).choice,
             rt::WinogradMode::kOff);
   // auto on a tiny layer leaves the node to the next kernel.
-  EnvGuard env("auto");
+  test::ScopedEnv env("STEADFAST_WINOGRAD", "auto");
   const ConvCase small{1, 4, 4, 6, 6, 1, true, false, {}};
   auto s = make_session(small, make_data(small, 3), 1);
   ASSERT_TRUE(s.is_ok());
