@@ -78,7 +78,7 @@ class ConvFastKernel final : public PreparedKernel {
     // it); their global check takes its sums per output row (compute_depthwise).
     if (abft == abft::Scheme::kGlobal || (!depthwise_ && abft == abft::Scheme::kTile)) abft_ = abft;
     if (depthwise_) dw_ = &cpu::depthwise_select();
-    else gemm_ = &cpu::brgemm_select(abft_ == abft::Scheme::kTile);
+    else gemm_ = &cpu::brgemm_select_for_n(spec_.out_c / group(), abft_ == abft::Scheme::kTile);
   }
 
   // Packs constant weights now (the shape of W fixes everything packing depends on).

@@ -181,6 +181,26 @@ TEST(BrgemmKernels, ListEndsWithScalarAndSelectHonoursCap) {
   set_max_isa_for_testing(-1);
 }
 
+// brgemm_select_for_n: the best ISA's variant with the fullest panels, the list's first on ties,
+// an `_abft` variant exactly when asked for, checked against a fill computed here.
+TEST(BrgemmKernels, SelectForNPicksTheFullestPanels) {
+  for (bool abft : {false, true})
+    for (int64_t n : {1, 16, 24, 32, 40, 64, 96, 100, 128, 144, 1000}) {
+      const BrgemmKernel& k = brgemm_select_for_n(n, abft);
+      EXPECT_EQ(k.abft, abft);
+      EXPECT_EQ(k.isa, brgemm_select(abft).isa);
+      auto fill = [n](const BrgemmKernel& v) {
+        return static_cast<double>(n) / static_cast<double>((n + v.nr - 1) / v.nr * v.nr);
+      };
+      for (const BrgemmKernel& other : brgemm_kernels()) {
+        if (other.isa != k.isa || other.abft != abft) continue;
+        EXPECT_GE(fill(k), fill(other)) << k.name << " vs " << other.name << " for n " << n;
+        if (&other == &k) break;  // earlier entries must fill strictly less
+        EXPECT_GT(fill(k), fill(other)) << k.name << " vs " << other.name << " for n " << n;
+      }
+    }
+}
+
 TEST(BrgemmKernels, ShapesModesAndEpilogues) {
   const auto acts = all_activations();
   const BrgemmBlocks::Mode modes[] = {BrgemmBlocks::Mode::kStride, BrgemmBlocks::Mode::kPointers,

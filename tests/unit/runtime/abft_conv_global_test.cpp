@@ -157,11 +157,20 @@ TEST(AbftConvGlobal, FlippedAccumulatorIsDetectedAndCorrected) {
     const rt::NamedTensors in = feeds(p, 0.003f, 77);
     auto clean = s->run(in);
     ASSERT_TRUE(clean.is_ok());
+    // The node's tile count (how many claims it makes): a fault that skips more never fires.
+    cpu::AccumulatorFault count;
+    count.skip_tiles = int64_t{1} << 40;
+    {
+      rt::AccumulatorFaultObserver calibrate(0, count);
+      ASSERT_TRUE(s->run(in, &calibrate).is_ok());
+    }
+    const int64_t tiles = cpu::fault_tiles_counted();
+    ASSERT_GT(tiles, 0) << p.what;
     for (uint32_t pick : {0u, 3u, 9u}) {
       cpu::AccumulatorFault f;
       f.bit = 30;
       f.at = 0.5;
-      f.skip_tiles = pick;
+      f.skip_tiles = pick % tiles;
       f.row_pick = pick;
       f.col_pick = pick * 5;
       rt::AccumulatorFaultObserver inject(0, f);

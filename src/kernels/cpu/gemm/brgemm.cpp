@@ -27,6 +27,18 @@ const BrgemmKernel& brgemm_select(bool tile_abft) {
   return kKernels[std::size(kKernels) - (tile_abft ? 1 : 2)];
 }
 
+const BrgemmKernel& brgemm_select_for_n(int64_t n, bool tile_abft) {
+  const BrgemmKernel& first = brgemm_select(tile_abft);
+  const BrgemmKernel* best = &first;
+  auto fill = [n](const BrgemmKernel& k) {
+    const int64_t padded = (std::max<int64_t>(n, 1) + k.nr - 1) / k.nr * k.nr;
+    return static_cast<double>(std::max<int64_t>(n, 1)) / static_cast<double>(padded);
+  };
+  for (const BrgemmKernel& k : kKernels)
+    if (k.isa == first.isa && k.abft == tile_abft && fill(k) > fill(*best)) best = &k;
+  return *best;
+}
+
 const BrgemmKernel& brgemm_abft_twin(const BrgemmKernel& k) {
   if (k.abft) return k;
   for (const BrgemmKernel& t : kKernels)
