@@ -339,10 +339,11 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   double result = 0;
   for (double v : out_sums) result += v;
   const int64_t k = s.taps() * s.in_per_group();
-  // Depthwise: the taps' multiply-adds, then at most 3 fp32 adds of the kernel's output sum.
+  // Depthwise: the taps' multiply-adds, then the fp32 adds of the kernel's output sum.
   const int64_t k_blocks =
       depthwise_ ? 0 : (s.in_per_group() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
-  const double sum_of_tile = depthwise_ ? 3.0 : static_cast<double>(gemm_->mr * gemm_->nr);
+  const double sum_of_tile = depthwise_ ? static_cast<double>(cpu::kDepthwiseOutSumAdds)
+                                        : static_cast<double>(gemm_->mr * gemm_->nr);
   const double rounds = static_cast<double>(k + k_blocks + sum_rounds) + sum_of_tile + 32;
   abft::CheckResult& r = *ctx.abft;
   r.result = result;

@@ -8,8 +8,9 @@
 // row, rows padded_w * C apart; the caller zero-pads the input, as for conv_nhwc); weights are
 // packed [kH*kW][C] (depthwise_pack_weights from ONNX [C, 1, kH, kW]); dst and residual are
 // [out_w, C]. Tile: every variant walks channels in vectors (16 for AVX-512, 8 for AVX2, 1 for
-// scalar) and sums the taps in row-major order into an fp32 accumulator, so a variant's result
-// does not depend on how rows are spread over threads. Expected error against the reference
+// scalar; the vector ones in register blocks of pixels x channel vectors, depthwise_simd.hpp)
+// and sums the taps in row-major order into an fp32 accumulator, so a variant's result does not
+// depend on how rows are spread over threads. Expected error against the reference
 // Conv: |err| <= ~kH*kW*eps*sum|x||w| (different summation order; FMA in the vector variants).
 // ABFT: with out_sum set a variant also sums the row's pre-epilogue values (the global check's
 // output side); every variant honours the accumulator fault hook (depthwise_row_fault).
@@ -36,10 +37,13 @@ struct DepthwiseRowArgs {
   float* dst = nullptr;             // [out_w][channels]
   ActivationSpec act;
   // ABFT global scheme: when set, += the sum over the row's pixels and channels of the values
-  // before bias, residual and activation (per pixel in fp32 over at most 4 channel vectors, at
-  // most 3 roundings a term, then in fp64 lanes).
+  // before bias, residual and activation (in fp32 over one register block, at most
+  // kDepthwiseOutSumAdds roundings a term, then in fp64 lanes).
   double* out_sum = nullptr;
 };
+
+// The most fp32 additions any variant makes to one term of out_sum before it is in fp64.
+inline constexpr int kDepthwiseOutSumAdds = 11;
 
 using DepthwiseFn = void (*)(const DepthwiseRowArgs&);
 
