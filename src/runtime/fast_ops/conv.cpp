@@ -241,7 +241,11 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   const int64_t mg = s.out_per_group();
   const bool flat = s.pointwise() || op.im2col;
   const int64_t pixels = flat ? s.batch * s.out_h * s.out_w : s.out_w;
-  const int64_t p_tile = flat ? kFlatTilePixels : kRowTilePixels;
+  // Pixel tiles of at most p_max, as even as whole register rows allow (196 pixels: 54, 54, 54,
+  // 34 rather than 64, 64, 64, 4, which left one thread half the work).
+  const int64_t p_max = flat ? kFlatTilePixels : kRowTilePixels;
+  const int64_t even = (pixels + (pixels + p_max - 1) / p_max - 1) / ((pixels + p_max - 1) / p_max);
+  const int64_t p_tile = std::min(p_max, (even + k.mr - 1) / k.mr * k.mr);
   const int64_t p_blocks = (pixels + p_tile - 1) / p_tile;
   const int64_t rows = flat ? 1 : s.batch * s.out_h;
   // Few pixel tiles (small images): one panel per channel block, so that the threads share the
