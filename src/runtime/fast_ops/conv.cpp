@@ -261,9 +261,18 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
                           rows * p_blocks * slot <= kConvTileSumsMaxFloats;
   if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * p_blocks * slot) : 0, 0.0f);
   const cpu::EltwiseKernel& ek = cpu::eltwise_select();
-  parallel_for(threads, rows * p_blocks * inner, [&](int64_t b, int64_t e) {
+  // Tile order: pixel tiles outer (each tile's input stays in cache while the channel blocks
+  // sweep it), or, when the packed weights outweigh the input (a 1x1 layer with wide channels on
+  // a small image), channel blocks outer, so each thread streams only its share of the weights,
+  // once, and reuses each block across all pixel tiles. Either way every tile computes its
+  // outputs whole, so the order changes no result.
+  const int64_t tiles = rows * p_blocks;
+  const bool channels_outer =
+      s.out_c * s.in_per_group() * s.taps() > s.batch * s.padded_h() * s.padded_w() * s.in_c;
+  parallel_for(threads, tiles * inner, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t outer = i / inner, in = i % inner;
+      const int64_t outer = channels_outer ? i % tiles : i / inner;
+      const int64_t in = channels_outer ? i / tiles : i % inner;
       const int64_t row = outer / p_blocks, pb = outer % p_blocks;
       cpu::ConvNhwcTile t;
       t.img = row / s.out_h;
