@@ -350,14 +350,32 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
     const Shape* ws = w.constant ? &w.constant->shape() : w.type.shape ? &*w.type.shape : nullptr;
     const int64_t group = n.attrs_as<ir::ConvAttrs>().group;
     if (ws && ws->size() == 4 && (*ws)[0] > 0 && (*ws)[1] > 0 &&
+        conv_is_depthwise((*ws)[0], (*ws)[1], group)) {
+      // Output pixels per image from the static output shape (NCHW or NHWC: numel / (N * C)).
+      const ir::TypeInfo& yt = graph_->value(n.outputs[0]).type;
+      int64_t pixels = -1;
+      if (yt.shape && yt.shape->size() == 4) {
+        pixels = 1;
+        for (int64_t d : *yt.shape) pixels = d < 0 ? -1 : (pixels < 0 ? -1 : pixels * d);
+        if (pixels > 0) pixels /= (*yt.shape)[0] * (*ws)[0];
+      }
+      const bool global = pixels >= kDepthwiseGlobalMinPixels;
+      p.scheme = global ? abft::Scheme::kGlobal : abft::Scheme::kDmr;
+      std::snprintf(buf, sizeof buf,
+                    global ? "depthwise conv, %lld output pixels >= %lld: per-row checksums in the "
+                             "kernel cost less than duplication: global"
+                           : "depthwise conv, %lld output pixels < %lld (or unknown): duplication "
+                             "costs less than per-row checksums: dmr",
+                    static_cast<long long>(pixels), static_cast<long long>(kDepthwiseGlobalMinPixels));
+      p.reason = buf;
+      return p;
+    }
+    if (ws && ws->size() == 4 && (*ws)[0] > 0 && (*ws)[1] > 0 &&
         conv_global_sums_in_tiles((*ws)[0], (*ws)[1], group)) {
       p.scheme = abft::Scheme::kGlobal;
       std::snprintf(buf, sizeof buf,
-                    conv_is_depthwise((*ws)[0], (*ws)[1], group)
-                        ? "depthwise conv: checksums per output row in the kernel, no tile "
-                          "scheme (intensity %.1f): global"
-                        : "conv with its activation checksum in the tiles (no extra traffic; "
-                          "intensity %.1f): global",
+                    "conv with its activation checksum in the tiles (no extra traffic; "
+                    "intensity %.1f): global",
                     p.intensity);
       p.reason = buf;
       return p;

@@ -333,16 +333,26 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   // The fp32 tile sums each add at most tile_rows values per column: their rounding error is
   // within that many roundings of the |.| sums, counted below.
   int64_t sum_rounds = 0;
-  if (!tile_sums.empty()) {  // compute_gemm's per-tile sums, [tile][2][taps][in_c]
+  if (!tile_sums.empty()) {  // the per-tile sums, [tile][2][taps][in_c]
+    // Added up tile by tile in the slots' own order (contiguous, vectorised; each element in
+    // tile order on whichever thread owns its range, so the result is thread-count independent),
+    // then transposed to [in_c][taps]. A strided scalar loop here cost more than the layer on
+    // small depthwise layers with many channels.
     const int64_t slot = 2 * taps * cin, tiles = static_cast<int64_t>(tile_sums.size()) / slot;
-    for (int64_t t = 0; t < tiles; ++t) {
-      const float* ts = tile_sums.data() + t * slot;
-      for (int64_t tap = 0; tap < taps; ++tap)
-        for (int64_t ch = 0; ch < cin; ++ch) {
-          sum[static_cast<size_t>(ch * taps + tap)] += ts[tap * cin + ch];
-          abs[static_cast<size_t>(ch * taps + tap)] += ts[slot / 2 + tap * cin + ch];
-        }
-    }
+    std::vector<double> acc(static_cast<size_t>(slot), 0.0);
+    constexpr int64_t kRange = 4096;
+    parallel_for(std::max(1, ctx.threads), (slot + kRange - 1) / kRange, [&](int64_t b, int64_t e) {
+      const int64_t lo = b * kRange, hi = std::min(slot, e * kRange);
+      for (int64_t t = 0; t < tiles; ++t) {
+        const float* ts = tile_sums.data() + t * slot;
+        for (int64_t i = lo; i < hi; ++i) acc[static_cast<size_t>(i)] += ts[i];
+      }
+    });
+    for (int64_t tap = 0; tap < taps; ++tap)
+      for (int64_t ch = 0; ch < cin; ++ch) {
+        sum[static_cast<size_t>(ch * taps + tap)] = acc[static_cast<size_t>(tap * cin + ch)];
+        abs[static_cast<size_t>(ch * taps + tap)] = acc[static_cast<size_t>(slot / 2 + tap * cin + ch)];
+      }
     sum_rounds = tile_rows;
   } else {
     std::vector<double> scratch(static_cast<size_t>(abft::conv_tap_sums_scratch(c)));
@@ -579,8 +589,8 @@ bool conv_is_depthwise(const ConvFastSpec& spec) {
 }
 
 bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t group) {
-  return conv_is_depthwise(out_c, in_per_group, group) ||
-         (group > 0 && out_c / group >= kConvTileSumsMinOutPerGroup);
+  return !conv_is_depthwise(out_c, in_per_group, group) && group > 0 &&
+         out_c / group >= kConvTileSumsMinOutPerGroup;
 }
 
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,

@@ -39,9 +39,18 @@ bool conv_is_depthwise(int64_t out_c, int64_t in_per_group, int64_t group);
 // separate summed-area pass; so would per-tile sums over kConvTileSumsMaxFloats).
 inline constexpr int64_t kConvTileSumsMinOutPerGroup = 16;
 inline constexpr int64_t kConvTileSumsMaxFloats = int64_t{1} << 21;
-// Whether a convolution with W [out_c, in_per_group, kH, kW] in `group` groups takes them in its
-// tiles. Depthwise layers take them per output row, whatever their size (below the cap).
+// Whether a (non-depthwise) convolution with W [out_c, in_per_group, kH, kW] in `group` groups
+// takes them in its tiles.
 bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t group);
+
+// Depthwise layers take them per output row. That is taps * C adds per output pixel, about the
+// layer's own work, plus per-row slots of taps * C; duplication costs the layer again plus a copy
+// and a comparison of its output. Measured per layer on MobileNetV2 and EfficientNet-Lite0
+// (docs/abft-overhead.md): the global check costs less on outputs of 56x56 pixels and more (3x3
+// and 5x5), from 28x28 down, where the output is small and the slots are not; `--abft auto`
+// therefore gives depthwise layers the global check from this many output pixels, and
+// duplication below.
+inline constexpr int64_t kDepthwiseGlobalMinPixels = 56 * 56;
 
 // Registers the Conv and FusedConv PrepareFns (2-D, fp32). They decline (reference runs) non-depthwise layers
 // when the only BRGEMM variant max_isa() allows is the scalar one, which is slower than the

@@ -45,6 +45,7 @@ constexpr ConvCase kCases[] = {
     {"depthwise 3x3, 40 channels", 1, 40, 40, 12, 20, 40, 3, 1, 1, 1},
     {"depthwise 3x3 stride 2", 1, 96, 96, 21, 21, 96, 3, 2, 1, 1},
     {"depthwise 5x5 dilation 2, batch 2", 2, 24, 24, 14, 14, 24, 5, 1, 4, 2},
+    {"depthwise 3x3, 56x56 output", 1, 16, 16, 56, 56, 16, 3, 1, 1, 1},
 };
 
 bool depthwise(const ConvCase& p) { return p.group > 1 && p.group == p.c && p.k == p.c; }
@@ -132,18 +133,19 @@ TEST(AbftConvGlobal, FaultFreeRunsRaiseNoAlarmAndChangeNothing) {
     }
 }
 
-// auto: a convolution whose activation checksum is taken in the tiles (or, depthwise, per row) gets
-// the global check even where the intensity rule alone would pick the tile scheme (a balance no
-// layer reaches); one with few outputs per group (a separate pass over memory) is left to the
-// intensity rule.
+// auto: a convolution whose activation checksum is taken in the tiles gets the global check even
+// where the intensity rule alone would pick the tile scheme (a balance no layer reaches); one
+// with few outputs per group (a separate pass over memory) is left to the intensity rule; a
+// depthwise layer gets the global check from 56x56 output pixels and duplication below.
 TEST(AbftConvGlobal, AutoPicksGlobalWhereTheChecksumIsInTheTiles) {
   for (const ConvCase& p : kCases) {
     auto s = session(p, abft::Mode::kAuto, 1, 1e6);
     ASSERT_TRUE(s) << p.what;
     if (s->kernel_name(0) == "ref") continue;  // no fast kernel for it at this ISA cap
-    const bool in_tiles = p.k / p.group >= 16 || depthwise(p);
-    EXPECT_EQ(s->abft_plan(0).scheme, in_tiles ? abft::Scheme::kGlobal : abft::Scheme::kTile)
-        << p.what << ": " << s->abft_plan(0).reason;
+    abft::Scheme want = p.k / p.group >= 16 ? abft::Scheme::kGlobal : abft::Scheme::kTile;
+    if (depthwise(p))  // global from 56x56 output pixels, duplication below
+      want = out_size(p, p.h) * out_size(p, p.w) >= 56 * 56 ? abft::Scheme::kGlobal : abft::Scheme::kDmr;
+    EXPECT_EQ(s->abft_plan(0).scheme, want) << p.what << ": " << s->abft_plan(0).reason;
   }
 }
 
