@@ -69,11 +69,13 @@ def main():
         f"Generated {now} by `.venv/bin/python scripts/bench/abft.py --threads {a.threads} --runs {a.runs} "
         f"--rounds {a.rounds}`; each model's configurations alternate round by round in one process "
         "(`steadfast abft-report MODEL --with-measured`), medians of all timed runs. Overhead is over "
-        "the unprotected run of the same rounds. *auto* picks per layer by arithmetic intensity "
-        "against the machine balance; *measured* times both schemes per layer shape once. Layers "
-        "with no checksum (depthwise convolutions, and kernels without a scheme) are duplicated in "
-        "every protected configuration; non-GEMM layers are unprotected. \"no worse\" allows 1 "
-        "percentage point of timing noise.",
+        "the unprotected run of the same rounds. *auto* picks per layer (src/abft/README.md): global "
+        "for convolutions whose input sums are taken in their tiles, global or duplication for "
+        "depthwise layers by output size, block checks for attention, and otherwise arithmetic "
+        "intensity against the machine balance; *measured* times both schemes per layer shape "
+        "once. *tile* has no depthwise form and *global* none for attention: those layers are "
+        "duplicated there. Non-GEMM layers are unprotected. \"no worse\" allows 1 percentage point "
+        "of timing noise.",
         "",
         "| model | off ms | global | tile | auto | measured | auto / measured no worse than better single | reduction vs global (auto / measured) | auto's layers | alarms |",
         "|---|---:|---:|---:|---:|---:|---|---|---|---:|",
