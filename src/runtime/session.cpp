@@ -349,15 +349,15 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
     const ir::Value& w = graph_->value(n.inputs[1]);
     const Shape* ws = w.constant ? &w.constant->shape() : w.type.shape ? &*w.type.shape : nullptr;
     const int64_t group = n.attrs_as<ir::ConvAttrs>().group;
-    if (ws && ws->size() == 4 && (*ws)[0] > 0 && (*ws)[1] > 0 &&
-        conv_is_depthwise((*ws)[0], (*ws)[1], group)) {
+    const bool known = ws && ws->size() == 4 && (*ws)[0] > 0 && (*ws)[1] > 0;
+    if (known && conv_is_depthwise((*ws)[0], (*ws)[1], group)) {
       // Output pixels per image from the static output shape (NCHW or NHWC: numel / (N * C)).
       const ir::TypeInfo& yt = graph_->value(n.outputs[0]).type;
       int64_t pixels = -1;
-      if (yt.shape && yt.shape->size() == 4) {
-        pixels = 1;
-        for (int64_t d : *yt.shape) pixels = d < 0 ? -1 : (pixels < 0 ? -1 : pixels * d);
-        if (pixels > 0) pixels /= (*yt.shape)[0] * (*ws)[0];
+      if (yt.shape && yt.shape->size() == 4 &&
+          std::all_of(yt.shape->begin(), yt.shape->end(), [](int64_t d) { return d > 0; })) {
+        const Shape& y = *yt.shape;
+        pixels = y[0] * y[1] * y[2] * y[3] / (y[0] * (*ws)[0]);
       }
       const bool global = pixels >= kDepthwiseGlobalMinPixels;
       p.scheme = global ? abft::Scheme::kGlobal : abft::Scheme::kDmr;
@@ -370,8 +370,7 @@ Result<AbftNodePlan> Session::choose_abft(const ir::Node& n) {
       p.reason = buf;
       return p;
     }
-    if (ws && ws->size() == 4 && (*ws)[0] > 0 && (*ws)[1] > 0 &&
-        conv_global_sums_in_tiles((*ws)[0], (*ws)[1], group)) {
+    if (known && conv_global_sums_in_tiles((*ws)[0], (*ws)[1], group)) {
       p.scheme = abft::Scheme::kGlobal;
       std::snprintf(buf, sizeof buf,
                     "conv with its activation checksum in the tiles (no extra traffic; "

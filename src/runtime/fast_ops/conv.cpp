@@ -148,7 +148,7 @@ class ConvFastKernel final : public PreparedKernel {
                     std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
   Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
                        const std::vector<double>& out_sums, const std::vector<float>& tile_sums,
-                       int64_t tile_rows, const float* w_now) const;
+                       const float* w_now) const;
   void compute_depthwise(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
                          std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
 
@@ -204,6 +204,26 @@ Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
 // layers with few outputs per group, and shapes whose slots would be large, keep the one-pass
 // summed-area method (conv_input_tap_sums) instead (conv.hpp: kConvTileSums*).
 
+// Per-tap column sums of the input a run of m output pixels along one output row reads: x0 is
+// tap (0, 0) of the run's first pixel at channel c0, the taps sit at tap_offsets, pixels at
+// stride_w. Channels [c0, c0 + cn) go to sum / abs ([taps][in_c]); with all channels (cn == in_c)
+// and dilation_w 1, tap (i, j + 1) starts one pixel after tap (i, j), so a kernel row's taps are
+// kernel_w * C contiguous columns in the slot's order (few channels still fill the vectors).
+void add_window_tap_sums(const cpu::EltwiseKernel& k, const cpu::ConvNhwcShape& s,
+                         const float* x0, const int64_t* tap_offsets, int64_t m, int64_t c0,
+                         int64_t cn, float* sum, float* abs) {
+  const int64_t c = s.in_c, taps = s.taps(), ld = s.stride_w * c;
+  auto rows = [&](const float* src, int64_t n, int64_t at) {
+    k.reduce({cpu::ReduceOp::kColSumAbs, m, n, src, ld, nullptr, sum + at, abs + at});
+  };
+  if (cn == c && s.dilation_w == 1) {
+    for (int64_t tap = 0; tap < taps; tap += s.kernel_w)
+      rows(x0 + tap_offsets[tap], s.kernel_w * c, tap * c);
+    return;
+  }
+  for (int64_t tap = 0; tap < taps; ++tap) rows(x0 + tap_offsets[tap], cn, tap * c + c0);
+}
+
 // The tile's share of S for its group's channels: sum / abs are its slot, [taps][in_c].
 void add_tile_tap_sums(const cpu::EltwiseKernel& k, const cpu::ConvNhwcShape& s,
                        const cpu::ConvNhwcOperands& op, const cpu::ConvNhwcTile& t, float* sum,
@@ -219,18 +239,10 @@ void add_tile_tap_sums(const cpu::EltwiseKernel& k, const cpu::ConvNhwcShape& s,
     for (int64_t tap = 0; tap < taps; ++tap) rows(x + tap * c + c0, kk, cpg, tap * c + c0);
   } else if (s.pointwise()) {  // flat pixels of the unpadded input
     rows(op.x + t.ow0 * c + c0, c, cpg, c0);
-  } else {  // a run of one output row: tap (i, j) reads pixels at stride stride_w
+  } else {  // a run of one output row
     const float* x0 =
         op.x + ((t.img * s.padded_h() + t.oh * s.stride_h) * s.padded_w() + t.ow0 * s.stride_w) * c + c0;
-    const int64_t ld = s.stride_w * c;
-    if (s.group == 1 && s.dilation_w == 1) {
-      // Tap (i, j + 1) starts one pixel after tap (i, j): a kernel row's taps are kernel_w * C
-      // contiguous columns, in the slot's [tap][in_c] order (few channels fill the vectors).
-      for (int64_t tap = 0; tap < taps; tap += s.kernel_w)
-        rows(x0 + op.tap_offsets[tap], ld, s.kernel_w * c, tap * c);
-      return;
-    }
-    for (int64_t tap = 0; tap < taps; ++tap) rows(x0 + op.tap_offsets[tap], ld, cpg, tap * c + c0);
+    add_window_tap_sums(k, s, x0, op.tap_offsets, t.ow_len, c0, cpg, sum, abs);
   }
 }
 
@@ -257,7 +269,8 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
   if (out_sums) out_sums->assign(static_cast<size_t>(rows * p_blocks * inner), 0.0);
   const int64_t slot = 2 * s.taps() * s.in_c;  // a tile's [2][taps][in_c] input sums
-  const bool sum_inputs = tile_sums && mg >= kConvTileSumsMinOutPerGroup &&
+  const bool sum_inputs = tile_sums &&
+                          conv_global_sums_in_tiles(s.out_c, s.in_per_group(), s.group) &&
                           rows * p_blocks * slot <= kConvTileSumsMaxFloats;
   if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * p_blocks * slot) : 0, 0.0f);
   const cpu::EltwiseKernel& ek = cpu::eltwise_select();
@@ -301,7 +314,7 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
 // the margin).
 Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s,
                                      const float* xp, const std::vector<double>& out_sums,
-                                     const std::vector<float>& tile_sums, int64_t tile_rows,
+                                     const std::vector<float>& tile_sums,
                                      const float* w_now) const {
   abft::ConvChecksumShape c;
   c.batch = s.batch;
@@ -330,8 +343,9 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   const size_t n = static_cast<size_t>(s.in_c * s.taps());
   std::vector<double> sum(n), abs(n);
   const int64_t taps = s.taps(), cin = s.in_c;
-  // The fp32 tile sums each add at most tile_rows values per column: their rounding error is
-  // within that many roundings of the |.| sums, counted below.
+  // The fp32 tile sums each add at most a tile's pixels per column (a depthwise tile is one
+  // output row): their rounding error is within that many roundings of the |.| sums, counted below.
+  const int64_t tile_rows = depthwise_ ? s.out_w : std::max(kRowTilePixels, kFlatTilePixels);
   int64_t sum_rounds = 0;
   if (!tile_sums.empty()) {  // the per-tile sums, [tile][2][taps][in_c]
     // Added up tile by tile in the slots' own order (contiguous, vectorised; each element in
@@ -416,20 +430,7 @@ void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
       dw_->fn(a);
       if (!sum_inputs) continue;
       float* sum = tile_sums->data() + r * slot;
-      float* abs = sum + slot / 2;
-      const int64_t ld = s.stride_w * c;
-      auto cols = [&](const float* src, int64_t n, int64_t at) {
-        ek.reduce({cpu::ReduceOp::kColSumAbs, s.out_w, n, src, ld, nullptr, sum + at, abs + at});
-      };
-      for (int64_t i = 0; i < s.kernel_h; ++i) {
-        const float* x = a.src + i * s.dilation_h * s.padded_w() * c;
-        if (s.dilation_w == 1) {  // a kernel row's taps: kernel_w * C contiguous columns
-          cols(x, s.kernel_w * c, i * s.kernel_w * c);
-          continue;
-        }
-        for (int64_t j = 0; j < s.kernel_w; ++j)
-          cols(x + j * s.dilation_w * c, c, (i * s.kernel_w + j) * c);
-      }
+      add_window_tap_sums(ek, s, a.src, op.tap_offsets, s.out_w, 0, c, sum, sum + slot / 2);
     }
   });
 }
@@ -513,12 +514,12 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   std::vector<float> tile_sums;
   const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
   const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
+  std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
+  cpu::conv_nhwc_tap_offsets(s, offsets.data());
+  op.tap_offsets = offsets.data();
   if (depthwise_) {
     compute_depthwise(threads, s, op, global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
   } else {
-    std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
-    cpu::conv_nhwc_tap_offsets(s, offsets.data());
-    op.tap_offsets = offsets.data();
     Tensor cols;
     if (cpu::conv_nhwc_use_im2col(s, gemm_->mr)) {
       SF_ASSIGN_OR_RETURN(cols, scratch(ctx, {cpu::conv_nhwc_im2col_floats(s)}));
@@ -536,7 +537,6 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   if (op.log) report_tiles(tile_log, *ctx.abft);
   if (global)
     SF_TRY(verify_global(ctx, s, xp_checked, out_sums, tile_sums,
-                         depthwise_ ? s.out_w : std::max(kRowTilePixels, kFlatTilePixels),
                          packed_.empty() ? ctx.input(1).data<float>() : nullptr));
   if (!cl) to_nchw(threads, op.y, s.batch, s.out_c, out_hw, y->data<float>());
   return Status::ok();

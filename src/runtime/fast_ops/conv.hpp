@@ -46,10 +46,10 @@ bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t grou
 // Depthwise layers take them per output row. That is taps * C adds per output pixel, about the
 // layer's own work, plus per-row slots of taps * C; duplication costs the layer again plus a copy
 // and a comparison of its output. Measured per layer on MobileNetV2 and EfficientNet-Lite0
-// (docs/abft-overhead.md): the global check costs less on outputs of 56x56 pixels and more (3x3
-// and 5x5), from 28x28 down, where the output is small and the slots are not; `--abft auto`
-// therefore gives depthwise layers the global check from this many output pixels, and
-// duplication below.
+// (docs/abft-overhead.md): the global check costs less on all six layers with outputs of 56x56
+// pixels or more, and more on all but two of the 27 from 28x28 down (one cheaper, one even),
+// where the output is small and the slots are not; `--abft auto` therefore gives depthwise layers
+// the global check from this many output pixels, and duplication below.
 inline constexpr int64_t kDepthwiseGlobalMinPixels = 56 * 56;
 
 // Registers the Conv and FusedConv PrepareFns (2-D, fp32). They decline (reference runs) non-depthwise layers
