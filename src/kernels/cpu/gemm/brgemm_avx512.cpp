@@ -55,7 +55,9 @@ struct V512 {
   static Reg select(Cmp c, Reg t, Reg f) { return _mm512_mask_blend_ps(c, f, t); }
   // d[i] += x[i] in double, 16 lanes.
   static void add_to_f64(double* d, Reg x) {
-    const __m512d lo = _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(x), 0)));
+    // Masked forms: GCC 12's unmasked ones seed an undefined pass-through and warn.
+    const __m512d lo = _mm512_maskz_cvtps_pd(
+        0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(x), 0)));
     const __m512d hi = _mm512_maskz_cvtps_pd(
         0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(x), 1)));
     _mm512_store_pd(d, _mm512_add_pd(_mm512_load_pd(d), lo));
