@@ -113,13 +113,22 @@ struct ExecPlan {
   const std::vector<AbftNodePlan>* abft = nullptr;     // per node
   std::vector<abft::LayerStats*> abft_stats;          // per node (null: not reported)
   abft::Report* abft_report = nullptr;
+  size_t first = 0;                                   // nodes before it already ran
+  const RunOverrides* overrides = nullptr;
 };
+
+const PreparedKernel* fast_kernel_for(const ExecPlan& plan, size_t k) {
+  if (plan.overrides)
+    for (const auto& [node, kernel] : plan.overrides->kernels)
+      if (node == k) return kernel;
+  return plan.fast ? (*plan.fast)[k].get() : nullptr;
+}
 
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
 Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan, int64_t max_bytes) {
   using Clock = std::chrono::steady_clock;
   std::vector<Tensor> planned;  // node k's arena slots, reused across nodes
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
+  for (size_t k = plan.first; k < g.nodes.size(); ++k) {
     const ir::Node& node = g.nodes[k];
     std::vector<const Tensor*> in(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -147,7 +156,7 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
     SF_ASSIGN_OR_RETURN(
         std::vector<Tensor> out,
         run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
-                      plan.fast ? (*plan.fast)[k].get() : nullptr, plan.threads,
+                      fast_kernel_for(plan, k), plan.threads,
                       planned.empty() ? nullptr : &planned, plan.abft ? &(*plan.abft)[k] : nullptr,
                       plan.abft_stats.empty() ? nullptr : plan.abft_stats[k], plan.abft_report));
     if (plan.observer) {
@@ -261,7 +270,7 @@ Status Session::prepare() {
       }
     }
     abft_plan_.push_back(std::move(ap));
-    release_packed_inputs(fast_.size() - 1, readers_left, releasable);
+    if (!opts_.keep_constants) release_packed_inputs(fast_.size() - 1, readers_left, releasable);
   }
   // Liveness: free each intermediate value after its last reader.
   std::vector<int64_t> last_use(g.values.size(), -1);
@@ -459,6 +468,13 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* obser
   }
   for (size_t i = 0; i < declared.size(); ++i)
     if (!given[i]) return invalid_argument("input '" + declared[i].name + "' is missing");
+  return execute_run(env, 0, observer, abft_report, nullptr);
+}
+
+Result<NamedTensors> Session::execute_run(std::vector<Tensor>& env, size_t first,
+                                          RunObserver* observer, abft::Report* abft_report,
+                                          const RunOverrides* overrides) const {
+  const ir::Graph& g = *graph_;
   Tensor arena;
   if (memory_.arena_bytes > 0) {
     if (memory_.arena_bytes > opts_.max_tensor_bytes)
@@ -488,10 +504,87 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* obser
       if (abft_plan_[k].scheme != abft::Scheme::kNone) plan.abft_stats[k] = &abft_report->layers[li++];
     ++abft_report->runs;
   }
+  plan.first = first;
+  plan.overrides = overrides;
   SF_TRY(execute(g, env, plan, opts_.max_tensor_bytes));
   NamedTensors out;
   for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, env[static_cast<size_t>(id)]);
   return out;
+}
+
+namespace {
+// Keeps a private copy of every node output (the arena slots they live in are reused).
+class CaptureObserver : public RunObserver {
+ public:
+  explicit CaptureObserver(std::vector<Tensor>& values) : values_(values) {}
+  Status after_node(size_t, const ir::Node& node, std::vector<Tensor>& outputs, double) override {
+    for (size_t o = 0; o < node.outputs.size() && o < outputs.size(); ++o)
+      if (node.outputs[o] != ir::kNoValue && !outputs[o].empty())
+        values_[static_cast<size_t>(node.outputs[o])] = outputs[o].clone();
+    return Status::ok();
+  }
+
+ private:
+  std::vector<Tensor>& values_;
+};
+}  // namespace
+
+Result<Snapshot> Session::capture(const NamedTensors& inputs) const {
+  const ir::Graph& g = *graph_;
+  Snapshot snap;
+  snap.values.resize(g.values.size());
+  CaptureObserver capture(snap.values);
+  const auto start = std::chrono::steady_clock::now();
+  SF_ASSIGN_OR_RETURN(snap.outputs, run(inputs, &capture));
+  snap.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& [name, t] : inputs)
+    if (auto id = g.find(name)) snap.values[static_cast<size_t>(*id)] = t.clone();
+  for (auto& [name, t] : snap.outputs) t = t.clone();  // the arena is reused by the next run
+  return snap;
+}
+
+Result<NamedTensors> Session::run_from(const Snapshot& snap, size_t first, RunObserver* observer,
+                                       abft::Report* abft_report,
+                                       const RunOverrides* overrides) const {
+  const ir::Graph& g = *graph_;
+  if (snap.values.size() != g.values.size())
+    return invalid_argument("snapshot has " + std::to_string(snap.values.size()) +
+                            " values, the graph " + std::to_string(g.values.size()));
+  if (first > g.nodes.size())
+    return invalid_argument("run_from: node " + std::to_string(first) + " of " +
+                            std::to_string(g.nodes.size()));
+  std::vector<Tensor> env(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const ir::Value& val = g.values[v];
+    if (val.constant)
+      env[v] = *val.constant;
+    else if (val.producer < static_cast<int32_t>(first))
+      env[v] = snap.values[v];  // graph inputs (producer -1) and values made before `first`
+  }
+  if (overrides)
+    for (const auto& [id, t] : overrides->values) env[static_cast<size_t>(id)] = *t;
+  return execute_run(env, first, observer, abft_report, overrides);
+}
+
+Result<std::unique_ptr<PreparedKernel>> Session::prepare_with_constant(size_t k, ir::ValueId value,
+                                                                       const Tensor& replacement) {
+  ir::Graph& g = *graph_;
+  if (k >= g.nodes.size() || value == ir::kNoValue || static_cast<size_t>(value) >= g.values.size())
+    return invalid_argument("prepare_with_constant: no node " + std::to_string(k) + " / value " +
+                            std::to_string(value));
+  ir::Value& val = g.values[static_cast<size_t>(value)];
+  if (!val.constant || val.constant->dtype() != replacement.dtype() ||
+      val.constant->shape() != replacement.shape())
+    return invalid_argument(g.nodes[k].label() + ": value '" + val.name +
+                            "' is not a constant of the replacement's type " + replacement.describe());
+  if (!fast_[k]) return std::unique_ptr<PreparedKernel>();
+  Tensor kept = *val.constant;
+  val.constant = replacement;
+  // The scheme its kernel runs (a checksum the kernel implements, else none: duplication and
+  // no protection need nothing from the kernel).
+  auto made = prepare_fast_kernel(g, g.nodes[k], opts_.exec, fast_[k]->abft_scheme());
+  val.constant = kept;
+  return made;
 }
 
 Result<std::vector<Tensor>> run_node(const ir::Node& node, const std::vector<const Tensor*>& in,

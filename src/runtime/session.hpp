@@ -30,6 +30,9 @@ struct SessionOptions {
   bool optimize = true;            // constant folding, identity and dead-node removal
   int64_t max_folded_bytes = int64_t{64} << 20;
   ExecOptions exec;                // fast kernels and their switches (exec.threads is set from threads)
+  // Keep constant inputs after their kernels packed them (weight-fault campaigns re-prepare a
+  // node from a corrupted copy of its weights; see Session::prepare_with_constant).
+  bool keep_constants = false;
 };
 
 struct IoInfo {
@@ -38,6 +41,22 @@ struct IoInfo {
 };
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Every value of one run (graph inputs and node outputs, indexed by value id; constants are not
+// copied), so later runs can restart from any node: fault campaigns run the golden inference
+// once per input and re-execute each injection only from the faulty node onward.
+struct Snapshot {
+  std::vector<Tensor> values;
+  NamedTensors outputs;  // the run's graph outputs
+  double seconds = 0;    // the run's wall time
+};
+
+// Changes to one run (weight faults): constants read with other bytes, and nodes run by other
+// prepared kernels (made by Session::prepare_with_constant). Neither is owned.
+struct RunOverrides {
+  std::vector<std::pair<ir::ValueId, const Tensor*>> values;
+  std::vector<std::pair<size_t, const PreparedKernel*>> kernels;
+};
 
 class Session {
  public:
@@ -56,6 +75,19 @@ class Session {
   // accumulates the ABFT counts and events of this run (its layers are set up on first use).
   Result<NamedTensors> run(const NamedTensors& inputs, RunObserver* observer = nullptr,
                            abft::Report* abft_report = nullptr) const;
+  // A run that keeps a copy of every value it makes.
+  Result<Snapshot> capture(const NamedTensors& inputs) const;
+  // Runs nodes [first, end) with the values made before `first` taken from `snap` (which is not
+  // modified). With the same inputs and no fault the outputs are bit-identical to run()'s.
+  Result<NamedTensors> run_from(const Snapshot& snap, size_t first, RunObserver* observer = nullptr,
+                                abft::Report* abft_report = nullptr,
+                                const RunOverrides* overrides = nullptr) const;
+  // Node k's kernel prepared again as if constant `value` held `replacement` (same dtype and
+  // shape): a persistent weight fault. Needs SessionOptions::keep_constants when the node's
+  // kernel packs that constant. Returns nullptr when node k runs on its reference kernel (which
+  // reads the constant at run time, so RunOverrides::values alone corrupts it).
+  Result<std::unique_ptr<PreparedKernel>> prepare_with_constant(size_t k, ir::ValueId value,
+                                                                const Tensor& replacement);
 
   // The kernel chosen for node k: a fast variant's name, or "ref".
   std::string kernel_name(size_t k) const;
@@ -71,6 +103,8 @@ class Session {
 
  private:
   Status prepare();
+  Result<NamedTensors> execute_run(std::vector<Tensor>& env, size_t first, RunObserver* observer,
+                                   abft::Report* abft_report, const RunOverrides* overrides) const;
   Result<AbftNodePlan> choose_abft(const ir::Node& n);
   void release_packed_inputs(size_t k, std::vector<int>& readers_left, std::vector<bool>& releasable);
   std::unique_ptr<ir::Graph> graph_;

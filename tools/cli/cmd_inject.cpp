@@ -1,0 +1,241 @@
+// steadfast inject: a fault-injection campaign (src/faults/README.md). Loads the model once,
+// plans the injections (count from --n, or Leveugle's formula from --margin and --confidence),
+// runs them on all cores in forked workers that re-execute each injection from the faulty node
+// onward, journals every record (re-running the same command resumes a killed campaign) and
+// writes the summary as JSON and the records as CSV.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "faults/campaign.hpp"
+#include "faults/dataset.hpp"
+#include "faults/journal.hpp"
+#include "faults/runner.hpp"
+#include "faults/statistics.hpp"
+#include "faults/summary.hpp"
+#include "io/onnx/loader.hpp"
+#include "runtime/machine.hpp"
+#include "runtime/parallel.hpp"
+#include "tools/cli/commands.hpp"
+
+extern const unsigned char sf_embedded_model[];
+extern const std::size_t sf_embedded_model_size;
+
+namespace sf::cli {
+
+namespace {
+
+constexpr const char* kEmbedded = "embedded";
+constexpr const char* kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+
+struct InjectArgs {
+  std::string model = kEmbedded;
+  std::string data;
+  int64_t limit = 0;
+  double scale = 1.0 / 255.0;
+  std::string fault = "flip:fp32";
+  std::string site = "output";
+  std::vector<std::string> layers;
+  int64_t n = 0;
+  double margin = 0.01, confidence = 0.99;
+  uint64_t seed = 1;
+  int jobs = 0;
+  double timeout = 0;
+  std::string journal, json, csv;
+  double tolerance = 1e-5, critical_delta = 0.05;
+  std::string scores = "auto";
+  std::string abft = "off";
+  double abft_balance = 0;
+  bool no_progress = false;
+  int64_t stop_after = 0;
+};
+
+// The machine probe runs OpenMP threads; campaign workers are forked, and libgomp's pool does
+// not survive fork. So an ABFT "auto" campaign without a given balance probes in a child.
+Status probe_in_child() {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return runtime_error("fork failed");
+  if (pid == 0) ::_exit(rt::load_or_probe() ? 0 : 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return runtime_error("the machine probe (for --abft auto) failed; pass --abft-balance");
+  return Status::ok();
+}
+
+Result<std::unique_ptr<rt::Session>> load(const InjectArgs& a, const faults::CampaignSpec& spec) {
+  rt::SessionOptions so;
+  so.threads = 1;  // workers are single-threaded processes (runner.hpp)
+  so.keep_constants = spec.site == faults::Site::kWeight;
+  auto mode = abft::parse_mode(a.abft);
+  if (!mode) return invalid_argument("unknown --abft '" + a.abft + "' (auto, global, tile, dmr, off)");
+  so.exec.abft = *mode;
+  so.exec.abft_balance = a.abft_balance;
+  if (*mode == abft::Mode::kAuto && a.abft_balance <= 0) {
+    SF_TRY(probe_in_child());
+    SF_ASSIGN_OR_RETURN(rt::MachineLoad m, rt::load_or_probe());
+    const double bw = m.info.bandwidth_gbs_for(1);
+    so.exec.abft_balance = bw > 0 ? m.info.peak_gflops_for(1) / bw : 0;
+  }
+  if (a.model == kEmbedded) {
+    SF_ASSIGN_OR_RETURN(onnx_io::LoadedModel m,
+                        onnx_io::load_model_bytes(sf_embedded_model, sf_embedded_model_size, ""));
+    return rt::Session::from_graph(std::move(m.graph), so);
+  }
+  return rt::Session::load(a.model, so);
+}
+
+void print_summary(const nlohmann::json& s, const faults::RunStats& st, const std::string& model) {
+  std::printf("steadfast inject: %s, %s faults at %s sites, %lld injections over %zu layers\n",
+              model.c_str(), s["fault"].get<std::string>().c_str(), s["site"].get<std::string>().c_str(),
+              static_cast<long long>(s["outcomes"]["injections"].get<int64_t>()), s["per_layer"].size());
+  for (const char* o : {"masked", "sdc_safe", "sdc_critical", "due"}) {
+    const auto& r = s["outcomes"][o];
+    std::printf("  %-13s %8lld  %6.2f%%  [%.2f%%, %.2f%%]\n", o, static_cast<long long>(r["count"].get<int64_t>()),
+                100 * r["rate"].get<double>(), 100 * r["ci95"][0].get<double>(), 100 * r["ci95"][1].get<double>());
+  }
+  if (s.contains("abft"))
+    std::printf("  abft: %lld detected, %lld corrected, %lld escaped (SDC without an alarm)\n",
+                static_cast<long long>(s["abft"]["detected"].get<int64_t>()),
+                static_cast<long long>(s["abft"]["corrected"].get<int64_t>()),
+                static_cast<long long>(s["abft"]["escaped"].get<int64_t>()));
+  std::printf("  run: %lld executed now, %lld resumed from the journal, %.2f s, %.1f injections/s\n",
+              static_cast<long long>(st.executed), static_cast<long long>(st.resumed), st.seconds,
+              st.seconds > 0 ? static_cast<double>(st.executed) / st.seconds : 0.0);
+}
+
+int run_inject(const InjectArgs& a) {
+  faults::CampaignSpec spec;
+  auto fm = faults::parse_fault_model(a.fault);
+  if (!fm) return report(fm.status());
+  spec.fault = *fm;
+  auto site = faults::parse_site(a.site);
+  if (!site) return report(site.status());
+  spec.site = *site;
+  spec.layers = a.layers;
+  spec.n = a.n;
+  spec.margin = a.margin;
+  spec.confidence = a.confidence;
+  spec.seed = a.seed;
+  spec.tolerance = a.tolerance;
+  spec.critical_delta = a.critical_delta;
+  spec.scores = a.scores;
+  if (a.n < 0) return report(invalid_argument("--n must not be negative"));
+  if (a.tolerance < 0 || a.critical_delta < 0)
+    return report(invalid_argument("--tolerance and --critical-delta must not be negative"));
+
+  auto session = load(a, spec);
+  if (!session) return report(session.status());
+  std::string data = a.data;
+  if (data.empty()) {
+    if (a.model != kEmbedded)
+      return report(invalid_argument("--data is required for a model file (FILE.npy, IDX images or random:N)"));
+    data = kFashionTest;
+    if (::access(data.c_str(), R_OK) != 0)
+      return report(invalid_argument(std::string("the embedded model's default data ") + kFashionTest +
+                                     " is missing (Debian package dataset-fashion-mnist); pass --data"));
+  }
+  faults::DatasetOptions dopts;
+  dopts.scale = a.scale;
+  dopts.limit = a.limit;
+  dopts.seed = a.seed;
+  auto dataset = faults::load_dataset(**session, data, dopts);
+  if (!dataset) return report(dataset.status());
+  // One golden run in this process (single-threaded: no OpenMP pool before the workers fork)
+  // gives the shapes the plan needs where the model leaves them free.
+  auto sample = (*session)->capture(dataset->items[0]);
+  if (!sample) return report(sample.status().with_context("golden run of input 0"));
+  auto campaign = faults::Campaign::plan(**session, spec, static_cast<int64_t>(dataset->items.size()), *sample);
+  if (!campaign) return report(campaign.status());
+
+  const std::string model_id = a.model == kEmbedded ? "embedded:fashion_cnn" : a.model;
+  const std::string fp = campaign->fingerprint(model_id + "|" + dataset->description + "|abft=" + a.abft);
+  const std::string journal_path = !a.journal.empty() ? a.journal : "inject-" + fp + ".journal";
+  nlohmann::json header = {{"journal", "steadfast-inject"}, {"version", 1}, {"fingerprint", fp},
+                           {"model", model_id}, {"data", dataset->description}, {"fault", spec.fault.spec()},
+                           {"site", faults::site_name(spec.site)}, {"seed", spec.seed},
+                           {"injections", campaign->size()}, {"abft", a.abft}};
+  auto journal = faults::Journal::open(journal_path, header);
+  if (!journal) return report(journal.status());
+  std::fprintf(stderr, "steadfast inject: %lld injections over %zu layers, %s; journal %s%s\n",
+               static_cast<long long>(campaign->size()), campaign->layers().size(),
+               dataset->description.c_str(), journal_path.c_str(),
+               journal->resumed() ? (" (resuming: " + std::to_string(journal->resumed()) + " done)").c_str() : "");
+
+  faults::RunnerOptions ro;
+  ro.jobs = a.jobs;
+  ro.timeout = a.timeout;
+  ro.progress = !a.no_progress;
+  ro.abft = a.abft != "off";
+  ro.stop_after = a.stop_after;
+  auto stats = faults::run_campaign(**session, *campaign, *dataset, ro, *journal);
+  if (!stats) return report(stats.status());
+  if (static_cast<int64_t>(journal->records().size()) < campaign->size()) {
+    std::fprintf(stderr, "steadfast inject: stopped after %lld of %lld injections; run the same command "
+                 "again to resume\n", static_cast<long long>(journal->records().size()),
+                 static_cast<long long>(campaign->size()));
+    return kExitFailure;
+  }
+  nlohmann::json summary = faults::summarize(*campaign, journal->records());
+  summary["model"] = model_id;
+  summary["data"] = dataset->description;
+  summary["abft_mode"] = a.abft;
+  summary["run"] = {{"executed", stats->executed}, {"resumed", stats->resumed},
+                    {"seconds", stats->seconds}, {"jobs", a.jobs > 0 ? a.jobs : rt::default_threads()},
+                    {"injections_per_second", stats->seconds > 0 ? static_cast<double>(stats->executed) / stats->seconds : 0.0},
+                    {"crashes", stats->crashes}, {"timeouts", stats->timeouts}, {"journal", journal_path}};
+  print_summary(summary, *stats, model_id);
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    out << summary.dump(2) << "\n";
+    if (!out) return report(io_error("cannot write '" + a.json + "'"));
+  }
+  if (!a.csv.empty()) {
+    auto st = faults::write_records_csv(a.csv, journal->records());
+    if (!st.is_ok()) return report(st);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_inject_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<InjectArgs>();
+  CLI::App* cmd = app.add_subcommand("inject", "Run a fault-injection campaign on a model");
+  cmd->add_option("model", args->model, "ONNX model file, or 'embedded' (the default: the embedded Fashion-MNIST CNN)");
+  cmd->add_option("--data", args->data,
+                  "Inputs: FILE.npy ([N, ...] float32/uint8), IDX images (*idx3-ubyte[.gz]) or random:N "
+                  "(default for the embedded model: the Fashion-MNIST test images)");
+  cmd->add_option("--limit", args->limit, "Use only the first N inputs (0: all)")->default_val(0);
+  cmd->add_option("--scale", args->scale, "Multiplier for uint8 data")->default_val(1.0 / 255.0);
+  cmd->add_option("--fault", args->fault,
+                  "Fault model: flip|stuck0|stuck1|random|zero[:fp32|fp16|bf16|int8][:bit=B][:bits=K][:adjacent]"
+                  "[:elements=E][:lo=L:hi=H]")->default_val("flip:fp32");
+  cmd->add_option("--sites", args->site, "Where faults land: output, weight or accumulator")->default_val("output");
+  cmd->add_option("--layers", args->layers,
+                  "Layers: node names (prefix*), op names or 'all' (default: Conv/Gemm/MatMul-like)")->delimiter(',');
+  cmd->add_option("--n", args->n, "Total injections, split equally over the layers (0: from --margin/--confidence)")->default_val(0);
+  cmd->add_option("--margin", args->margin, "Error margin per layer for Leveugle's sample size")->default_val(0.01);
+  cmd->add_option("--confidence", args->confidence, "Confidence for Leveugle's sample size")->default_val(0.99);
+  cmd->add_option("--seed", args->seed, "Campaign seed (every injection is a function of it and its index)")->default_val(1);
+  cmd->add_option("--jobs", args->jobs, "Worker processes (0: one per physical core)")->default_val(0);
+  cmd->add_option("--timeout", args->timeout, "Seconds before a silent worker counts as hung (0: 20x the golden run, >= 2 s)")->default_val(0);
+  cmd->add_option("--journal", args->journal, "Journal file (default: inject-<fingerprint>.journal; an existing one is resumed)");
+  cmd->add_option("--json", args->json, "Write the summary here");
+  cmd->add_option("--csv", args->csv, "Write one row per injection here");
+  cmd->add_option("--tolerance", args->tolerance, "Masked when every score is within this of the golden one")->default_val(1e-5);
+  cmd->add_option("--critical-delta", args->critical_delta, "SDC-critical when the top-1 score moves more than this")->default_val(0.05);
+  cmd->add_option("--scores", args->scores, "auto (softmax unless the output is a probability vector), softmax or raw")->default_val("auto");
+  cmd->add_option("--abft", args->abft, "ABFT during the campaign: auto, global, tile, dmr or off")->default_val("off");
+  cmd->add_option("--abft-balance", args->abft_balance, "Machine balance for --abft auto (0: probe)")->default_val(0);
+  cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  cmd->add_option("--stop-after", args->stop_after, "Stop after N new records, as if killed (testing)")->default_val(0)->group("");
+  cmd->callback([args, &exit_code] { exit_code = run_inject(*args); });
+}
+
+}  // namespace sf::cli
