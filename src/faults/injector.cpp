@@ -184,7 +184,8 @@ Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const C
   auto out = session_.run_from(golden_, l.node, &obs, abft_ ? &report : nullptr);
   cpu::fault_disarm();
   float before = 0, after = 0;
-  nlohmann::json fj = {{"tile", f.skip_tiles}, {"at", f.at}, {"mask", mask}};
+  nlohmann::json fj = {{"tile", f.skip_tiles}, {"row_pick", f.row_pick}, {"col_pick", f.col_pick},
+                       {"at", f.at}, {"mask", mask}};
   if (obs.fired() && cpu::fault_last_flip(&before, &after)) {
     fj["before"] = before;
     fj["after"] = after;
