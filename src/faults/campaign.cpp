@@ -104,8 +104,9 @@ Result<Campaign> Campaign::plan(const rt::Session& session, const CampaignSpec& 
     } else {
       if (n.outputs.empty() || n.outputs[0] == ir::kNoValue) continue;
       l.value = n.outputs[0];
-      if (spec.site == Site::kAccumulator && !gemm_like(n.op)) {
-        skipped += (skipped.empty() ? "" : ", ") + n.label() + " (no GEMM accumulators)";
+      if (spec.site == Site::kAccumulator && (!gemm_like(n.op) || session.kernel_name(k) == "ref")) {
+        skipped += (skipped.empty() ? "" : ", ") + n.label() +
+                   (gemm_like(n.op) ? " (reference kernel: no accumulator hook)" : " (no GEMM accumulators)");
         continue;
       }
     }

@@ -243,7 +243,7 @@ Result<RunStats> run_campaign(rt::Session& session, const Campaign& campaign, co
       failure = runtime_error(std::string("poll: ") + std::strerror(errno));
       break;
     }
-    for (size_t k = 0; k < workers.size() && failure.is_ok(); ++k) {
+    for (size_t k = 0; k < workers.size() && failure.is_ok() && !stopping; ++k) {
       Worker& w = workers[k];
       if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
         char buf[65536];
@@ -268,9 +268,9 @@ Result<RunStats> run_campaign(rt::Session& session, const Campaign& campaign, co
             if (it != w.inflight.end()) w.inflight.erase(it);
             w.last = Clock::now();
             failure = record(std::move(rec));
-            if (!failure.is_ok()) break;
+            if (!failure.is_ok() || stopping) break;
           }
-          if (w.inflight.empty() && failure.is_ok()) feed(w);
+          if (w.inflight.empty() && failure.is_ok() && !stopping) feed(w);
         } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
           ++stats.crashes;
           failure = lost(w, "crash", 0);
@@ -290,12 +290,7 @@ Result<RunStats> run_campaign(rt::Session& session, const Campaign& campaign, co
       }
     }
     draw(false);
-    if (!failure.is_ok()) break;
-    if (stopping) {
-      bool any = false;
-      for (Worker& w : workers) any = any || !w.inflight.empty();
-      if (!any) break;
-    }
+    if (!failure.is_ok() || stopping) break;  // stopping: the workers are killed below, mid-chunk
   }
   for (Worker& w : workers) {
     retire(w, true);
