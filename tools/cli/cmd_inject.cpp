@@ -21,6 +21,7 @@
 #include "runtime/machine.hpp"
 #include "runtime/parallel.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/inject_mpi.hpp"
 
 extern const unsigned char sf_embedded_model[];
 extern const std::size_t sf_embedded_model_size;
@@ -109,7 +110,7 @@ void print_summary(const nlohmann::json& s, const faults::RunStats& st, const st
               st.seconds > 0 ? static_cast<double>(st.executed) / st.seconds : 0.0);
 }
 
-int run_inject(const InjectArgs& a) {
+int run_inject(const InjectArgs& a, const MpiShard& shard) {
   faults::CampaignSpec spec;
   auto fm = faults::parse_fault_model(a.fault);
   if (!fm) return report(fm.status());
@@ -155,48 +156,63 @@ int run_inject(const InjectArgs& a) {
 
   const std::string model_id = a.model == kEmbedded ? "embedded:fashion_cnn" : a.model;
   const std::string fp = campaign->fingerprint(model_id + "|" + dataset->description + "|abft=" + a.abft);
-  const std::string journal_path = !a.journal.empty() ? a.journal : "inject-" + fp + ".journal";
+  std::string journal_path = !a.journal.empty() ? a.journal : "inject-" + fp + ".journal";
+  if (shard.size > 1) journal_path += ".rank" + std::to_string(shard.rank) + "of" + std::to_string(shard.size);
   nlohmann::json header = {{"journal", "steadfast-inject"}, {"version", 1}, {"fingerprint", fp},
                            {"model", model_id}, {"data", dataset->description}, {"fault", spec.fault.spec()},
                            {"site", faults::site_name(spec.site)}, {"seed", spec.seed},
                            {"injections", campaign->size()}, {"abft", a.abft}};
   auto journal = faults::Journal::open(journal_path, header);
   if (!journal) return report(journal.status());
-  std::fprintf(stderr, "steadfast inject: %lld injections over %zu layers, %s; journal %s%s\n",
+  if (shard.rank == 0)
+    std::fprintf(stderr, "steadfast inject: %lld injections over %zu layers, %s; journal %s%s\n",
                static_cast<long long>(campaign->size()), campaign->layers().size(),
                dataset->description.c_str(), journal_path.c_str(),
                journal->resumed() ? (" (resuming: " + std::to_string(journal->resumed()) + " done)").c_str() : "");
 
   faults::RunnerOptions ro;
-  ro.jobs = a.jobs;
+  const int jobs = a.jobs > 0 ? a.jobs : std::max(1, rt::default_threads() / shard.size);
+  ro.jobs = jobs;
+  ro.rank = shard.rank;
+  ro.ranks = shard.size;
   ro.timeout = a.timeout;
-  ro.progress = !a.no_progress;
+  ro.progress = !a.no_progress && shard.rank == 0;
   ro.abft = a.abft != "off";
   ro.stop_after = a.stop_after;
   auto stats = faults::run_campaign(**session, *campaign, *dataset, ro, *journal);
   if (!stats) return report(stats.status());
-  if (static_cast<int64_t>(journal->records().size()) < campaign->size()) {
+  const int64_t shard_done = static_cast<int64_t>(journal->records().size());
+  auto records = mpi_gather_records(shard, journal->records());
+  if (!records) return report(records.status());
+  faults::RunStats total = *stats;
+  total.executed = mpi_sum(shard, stats->executed);
+  total.resumed = mpi_sum(shard, stats->resumed);
+  total.crashes = mpi_sum(shard, stats->crashes);
+  total.timeouts = mpi_sum(shard, stats->timeouts);
+  total.seconds = mpi_max(shard, stats->seconds);
+  if (shard.rank != 0) return shard_done < stats->planned ? kExitFailure : kExitOk;
+  if (static_cast<int64_t>(records->size()) < campaign->size()) {
     std::fprintf(stderr, "steadfast inject: stopped after %lld of %lld injections; run the same command "
-                 "again to resume\n", static_cast<long long>(journal->records().size()),
+                 "again to resume\n", static_cast<long long>(records->size()),
                  static_cast<long long>(campaign->size()));
     return kExitFailure;
   }
-  nlohmann::json summary = faults::summarize(*campaign, journal->records());
+  nlohmann::json summary = faults::summarize(*campaign, *records);
   summary["model"] = model_id;
   summary["data"] = dataset->description;
   summary["abft_mode"] = a.abft;
-  summary["run"] = {{"executed", stats->executed}, {"resumed", stats->resumed},
-                    {"seconds", stats->seconds}, {"jobs", a.jobs > 0 ? a.jobs : rt::default_threads()},
-                    {"injections_per_second", stats->seconds > 0 ? static_cast<double>(stats->executed) / stats->seconds : 0.0},
-                    {"crashes", stats->crashes}, {"timeouts", stats->timeouts}, {"journal", journal_path}};
-  print_summary(summary, *stats, model_id);
+  summary["run"] = {{"executed", total.executed}, {"resumed", total.resumed},
+                    {"seconds", total.seconds}, {"jobs", jobs}, {"ranks", shard.size},
+                    {"injections_per_second", total.seconds > 0 ? static_cast<double>(total.executed) / total.seconds : 0.0},
+                    {"crashes", total.crashes}, {"timeouts", total.timeouts}, {"journal", journal_path}};
+  print_summary(summary, total, model_id);
   if (!a.json.empty()) {
     std::ofstream out(a.json);
     out << summary.dump(2) << "\n";
     if (!out) return report(io_error("cannot write '" + a.json + "'"));
   }
   if (!a.csv.empty()) {
-    auto st = faults::write_records_csv(a.csv, journal->records());
+    auto st = faults::write_records_csv(a.csv, *records);
     if (!st.is_ok()) return report(st);
   }
   return kExitOk;
@@ -235,7 +251,16 @@ void add_inject_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--abft-balance", args->abft_balance, "Machine balance for --abft auto (0: probe)")->default_val(0);
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
   cmd->add_option("--stop-after", args->stop_after, "Stop after N new records, as if killed (testing)")->default_val(0)->group("");
-  cmd->callback([args, &exit_code] { exit_code = run_inject(*args); });
+  cmd->callback([args, &exit_code] {
+    auto shard = mpi_start();
+    if (!shard) {
+      exit_code = report(shard.status());
+      return;
+    }
+    exit_code = run_inject(*args, *shard);
+    if (exit_code != kExitOk && shard->size > 1) mpi_abort(*shard, exit_code);
+    mpi_finish(*shard);
+  });
 }
 
 }  // namespace sf::cli
