@@ -446,7 +446,7 @@ const std::vector<std::string>& fixed_spatial_class_names() {
 bool is_supported_spatial_class(const std::string& name) {
   for (const char* n : kFixedClassNames)
     if (name == n) return true;
-  if (name.rfind("skip_", 0) != 0 || name.size() == 5 || name.size() > 14) return false;
+  if (name.rfind("skip_", 0) != 0 || name.size() == 5 || name.size() > 23) return false;
   for (size_t i = 5; i < name.size(); ++i)
     if (name[i] < '0' || name[i] > '9') return false;
   if (name[5] == '0') return false;  // no leading zeros: one spelling per stride
