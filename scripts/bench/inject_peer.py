@@ -5,7 +5,7 @@
         [--models-dir build/models] [--models embedded resnet18] [--rounds 3] [--jobs 2]
         [--seed 1] [--embedded-inputs 500] [--resnet18-inputs 16]
         [--sf-n-embedded 30000] [--pfi-n-embedded 3000] [--sf-n-resnet18 400] [--pfi-n-resnet18 100]
-        [--peer-omp-wait-policy passive|active|default] [--work DIR]
+        [--peer-omp-wait-policy auto|passive|active|default] [--wait-idle SECONDS] [--work DIR]
         [--out docs/resilience-speed.md] [--json docs/resilience-speed.json]
 
 The campaign, for both tools: single bit flips in the 8-bit two's-complement quantisation of one
@@ -24,9 +24,10 @@ more than 0.05), SDC-safe (any other change), DUE (NaN/Inf).
 PyTorchFI runs in a worker process (this script with --pfi-worker) under Debian's torch, with
 LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp (OpenBLAS instead of the netlib BLAS)
 and OPENBLAS_CORETYPE unset (autodetected kernels; SkylakeX or Haswell by the CPU flags when
-OpenBLAS 0.3.21 does not know the CPU and falls back to Prescott), OMP_WAIT_POLICY=PASSIVE (see
---peer-omp-wait-policy: libgomp's spin-waiting collapses torch when other work shares the cores),
-torch.set_num_threads(--jobs). The torch
+OpenBLAS 0.3.21 does not know the CPU and falls back to Prescott), torch.set_num_threads(--jobs),
+and OMP_WAIT_POLICY chosen per round (--peer-omp-wait-policy auto: libgomp's default spin-waiting
+when the machine is idle, where it is fastest, PASSIVE when other work shares the cores, where
+spinning makes torch collapse). The torch
 model is the architecture of models/embedded/train.py or torchvision's resnet18 with the weights
 of the ONNX file (BatchNorm was folded into the convolutions at export, so BN is the identity and
 the convolutions get the folded biases); the worker checks it against ONNX Runtime first and
@@ -182,7 +183,7 @@ def _verify(model, onnx_path, inputs_np, count, atol, threads):
 def _layer_max(model, inputs, batch):
     """PyTorchFI's layer ranges: max |output| of every hooked layer over all the inputs."""
     import torch
-    maxes, handles, idx = {}, [], [0]
+    maxes, handles = {}, []
     layers = _hooked_layers(model, inputs[:1])
 
     def hook(m, i, o):
@@ -287,6 +288,8 @@ def pfi_worker(argv):
     per_layer = [{k: 0 for k in OUTCOMES} for _ in range(n_layers)]
     tool_errors = 0
     t_declare = t_forward = t_golden = 0.0
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     for layer in plan:
         i = random.randrange(inputs.shape[0])
@@ -317,6 +320,8 @@ def pfi_worker(argv):
         counts[o] += 1
         per_layer[layer][o] += 1
     seconds = time.perf_counter() - start
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    loop_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     classified = sum(counts.values())
     print(json.dumps({
         "injections": a.n, "classified": classified, "tool_errors": tool_errors,
@@ -324,7 +329,7 @@ def pfi_worker(argv):
         "breakdown_s": {"declare_neuron_fi": t_declare, "corrupted_forward": t_forward,
                         "golden": t_golden,
                         "other": seconds - t_declare - t_forward - t_golden},
-        "deepcopy_s": deepcopy_s, "golden_runs": len(golden), "setup_s": setup_s,
+        "deepcopy_s": deepcopy_s, "loop_cpu_s": loop_cpu, "golden_runs": len(golden), "setup_s": setup_s,
         "outcomes": counts, "per_layer": [dict(layer=layer_names[k], **per_layer[k])
                                           for k in range(n_layers)],
         "layers": n_layers, "layer_names": layer_names, "layer_max": layer_max,
@@ -351,7 +356,7 @@ def openblas_core(env):
     return p.stdout.strip() if p.returncode == 0 else None
 
 
-def torch_env(omp_wait_policy):
+def torch_env():
     """(environment for the torch worker, how OpenBLAS's kernels were chosen).
 
     OpenBLAS's OpenMP build through LD_LIBRARY_PATH (Debian's torch otherwise maps the netlib
@@ -364,8 +369,7 @@ def torch_env(omp_wait_policy):
     env.pop("OPENBLAS_CORETYPE", None)
     env["LD_LIBRARY_PATH"] = OPENBLAS_OPENMP + (
         ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
-    if omp_wait_policy != "default":
-        env["OMP_WAIT_POLICY"] = omp_wait_policy.upper()
+    env.pop("OMP_WAIT_POLICY", None)
     core = openblas_core(env)
     how = f"autodetected ({core})"
     if core is None or core.lower() in GENERIC_OPENBLAS_CORES:
@@ -396,6 +400,17 @@ def run(cmd, what, env):
     return p.stdout
 
 
+def peer_policy(requested, log):
+    """OMP_WAIT_POLICY for the next PyTorchFI run: `auto` samples the machine for 1 s and picks
+    libgomp's default (spin, then sleep) when it is idle, PASSIVE when other work is running."""
+    if requested != "auto":
+        return requested
+    c0 = _cpu_snapshot()
+    time.sleep(1)
+    load = other_load(c0, _cpu_snapshot())
+    return "default" if load < 0.25 else "passive"
+
+
 def pfi_round(spec, n, seed, jobs, env):
     cmd = [sys.executable, os.path.abspath(__file__), "--pfi-worker", spec["name"], "--onnx",
            spec["onnx"], "--inputs", spec["npy"], "--n", str(n), "--seed", str(seed),
@@ -412,13 +427,17 @@ def sf_round(cli, spec, n, seed, jobs, work):
     cmd = [cli, "inject", spec["sf_model"], "--data", spec["sf_data"], "--fault", "flip:int8",
            "--sites", "output", "--n", str(n), "--seed", str(seed), "--jobs", str(jobs),
            "--json", out, "--journal", journal, "--no-progress"] + spec.get("sf_extra", [])
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     run(cmd, "steadfast inject", clean_env())
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out) as f:
         j = json.load(f)
     os.remove(journal)
     j["wall_seconds"] = wall
+    j["process_cpu_s"] = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return j
 
 
@@ -467,25 +486,51 @@ def other_load(before, after):
     return max(0.0, other / wall) if wall > 0 else 0.0
 
 
+def wait_idle(limit_s, log):
+    """Wait (up to limit_s) until other processes keep less than 0.25 cores busy for 2 s."""
+    deadline = time.time() + limit_s
+    while True:
+        c0 = _cpu_snapshot()
+        time.sleep(2)
+        load = other_load(c0, _cpu_snapshot())
+        if load < 0.25:
+            return
+        if time.time() >= deadline:
+            log(f"--wait-idle: still {load:.2f} cores busy with other work; going on")
+            return
+
+
 def pooled_rates(counts):
     total = sum(counts[k] for k in OUTCOMES)
     return {k: (counts[k] / total if total else float("nan")) for k in OUTCOMES}, total
 
 
 def bench(spec, a, work, env, log):
-    pfi_runs, sf_runs, loads = [], [], []
+    pfi_runs, sf_runs, loads, policies = [], [], [], []
     for r in range(a.rounds):
         seed = a.seed + r
+        if a.wait_idle > 0:
+            wait_idle(a.wait_idle, log)
         c0 = _cpu_snapshot()
-        p = pfi_round(spec, spec["pfi_n"], seed, a.jobs, env)
+        policy = peer_policy(a.peer_omp_wait_policy, log)
+        policies.append(policy)
+        penv = dict(env)
+        if policy != "default":
+            penv["OMP_WAIT_POLICY"] = policy.upper()
+        c0 = _cpu_snapshot()  # after the sampling
+        p = pfi_round(spec, spec["pfi_n"], seed, a.jobs, penv)
         c1 = _cpu_snapshot()
         pfi_runs.append(p)
+        if a.wait_idle > 0:
+            wait_idle(a.wait_idle, log)
+            c1 = _cpu_snapshot()
         s = sf_round(a.steadfast, spec, spec["sf_n"], seed, a.jobs, os.path.join(work, spec["name"]))
         c2 = _cpu_snapshot()
         sf_runs.append(s)
         loads += [other_load(c0, c1), other_load(c1, c2)]
         log(f"[{spec['name']}] round {r + 1}/{a.rounds} (other work: {loads[-2]:.2f} / {loads[-1]:.2f} "
-            f"cores busy): PyTorchFI {p['injections_per_second']:.1f} "
+            f"cores busy; PyTorchFI OMP_WAIT_POLICY {policies[-1]}; cores used: PyTorchFI loop {p['loop_cpu_s'] / p['seconds']:.2f}, steadfast "
+            f"process {s['process_cpu_s'] / s['wall_seconds']:.2f}): PyTorchFI {p['injections_per_second']:.1f} "
             f"inj/s ({p['injections']} in {p['seconds']:.2f} s, declare_neuron_fi "
             f"{100 * p['breakdown_s']['declare_neuron_fi'] / p['seconds']:.0f}%), steadfast "
             f"{s['run']['injections_per_second']:.1f} inj/s ({s['run']['executed']} in "
@@ -534,6 +579,9 @@ def bench(spec, a, work, env, log):
         "pytorchfi_inj_per_s_without_golden": statistics.median(
             p["injections"] / (p["seconds"] - p["breakdown_s"]["golden"]) for p in pfi_runs),
         "other_load_cores_per_run": loads,
+        "pytorchfi_omp_wait_policy_per_round": policies,
+        "pytorchfi_cores_used_in_loop": [p["loop_cpu_s"] / p["seconds"] for p in pfi_runs],
+        "steadfast_cores_used_process": [s["process_cpu_s"] / s["wall_seconds"] for s in sf_runs],
         "steadfast_overhead_s": [s["wall_seconds"] - s["run"]["seconds"] for s in sf_runs],
     }
     res["ratio"] = res["steadfast_median"] / res["pytorchfi_median"]
@@ -548,7 +596,7 @@ def outcome_cell(o):
     return " / ".join(f"{100 * o[k]:.1f}" for k in OUTCOMES)
 
 
-def write_markdown(path, results, a, command, date, blas_how, omp_wait):
+def write_markdown(path, results, a, command, date, blas_how):
     r0 = results[0]
     loads = [x for r in results for x in r["other_load_cores_per_run"]]
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
@@ -565,7 +613,9 @@ def write_markdown(path, results, a, command, date, blas_how, omp_wait):
          f"score moved > {CRITICAL_DELTA}; SDC-safe: other changes; DUE: NaN/Inf).", "",
          f"- PyTorchFI {r0['pytorchfi']} on torch {r0['torch']} (Debian), `torch.set_num_threads("
          f"{r0['torch_threads']})`, `torch.no_grad()`, OpenBLAS OpenMP build via LD_LIBRARY_PATH, "
-         f"OpenBLAS kernels: {blas_how}; OMP_WAIT_POLICY={omp_wait} (see the notes). Timed: the "
+         f"OpenBLAS kernels: {blas_how}; OMP_WAIT_POLICY per round: " + "; ".join(
+             r["model"] + " " + ", ".join(r["pytorchfi_omp_wait_policy_per_round"]) for r in results)
+         + " (`--peer-omp-wait-policy " + a.peer_omp_wait_policy + "`; see the notes). Timed: the "
          "injection loop only (location draw, `declare_neuron_fi`, corrupted forward, "
          "classification, golden runs once per input); not timed: building the model, the ONNX "
          "Runtime check, the layer-range pass and PyTorchFI's constructor.",
@@ -591,7 +641,12 @@ def write_markdown(path, results, a, command, date, blas_how, omp_wait):
     L += ["", "Rates: median (min–max over the rounds). Other work on the machine during the runs "
           "(CPU time of processes outside this benchmark, /proc/stat minus our own, per wall "
           f"second): {min(loads):.2f}–{max(loads):.2f} cores of {os.cpu_count()}"
-          f"{'; other work was running, so the absolute rates are below an idle machine' + chr(39) + 's, and the two tools (one process with 2 OpenMP threads against 2 single-threaded processes) need not be slowed equally' if max(loads) > 0.25 else ''}; per run in the JSON.", "",
+          f"{'; other work was running, so the absolute rates are below an idle machine' + chr(39) + 's, and the two tools (one process with 2 OpenMP threads against 2 single-threaded processes) need not be slowed equally' if max(loads) > 0.25 else ''}; per run in the JSON. CPU the tools actually got "
+          "(CPU seconds per wall second, median over the rounds; PyTorchFI: its timed loop; "
+          "steadfast: its whole process): " + "; ".join(
+              f"{r['model']} PyTorchFI {statistics.median(r['pytorchfi_cores_used_in_loop']):.2f}, "
+              f"steadfast {statistics.median(r['steadfast_cores_used_process']):.2f} cores"
+              for r in results) + ".", "",
           "## Where PyTorchFI's time goes", "",
           "Share of the timed injection loop, and milliseconds per injection. `declare_neuron_fi` "
           "deep-copies the whole model (`copy.deepcopy(self.original_model)`) for every injection "
@@ -649,14 +704,16 @@ def write_markdown(path, results, a, command, date, blas_how, omp_wait):
           f"{', '.join(str(r['model']) + ' ' + str(r['pytorchfi_tool_errors']) for r in results)}) and left out "
           "of the outcome rates. For `nn.Linear` outputs (2-D) the hook indexes "
           "`output[b][c][None][None]`, which still writes the intended element.",
-          "- **Threads under load.** steadfast's campaign workers are single-threaded processes; "
-          "PyTorchFI runs one process with 2 torch (OpenMP) threads. When other work shares the "
-          "cores, libgomp's default spin-waiting at every parallel region makes torch collapse "
-          "(seen while preparing this benchmark: ResNet-18 forwards of 0.8-0.9 s instead of ~40 ms "
-          "at a load of 4), which would inflate the ratio. The worker therefore runs with "
-          f"OMP_WAIT_POLICY={omp_wait} (`--peer-omp-wait-policy`; passive by default), which "
-          "avoided the collapse in that test (the embedded CNN's forward: 0.31 ms passive against "
-          "1.4-1.7 ms active at the same load); it was not compared on an idle machine.",
+          "- **Threads and other work.** steadfast's campaign workers are single-threaded "
+          "processes; PyTorchFI runs one process with 2 torch (OpenMP) threads. libgomp's default "
+          "spin-waiting at every parallel region is the fastest setting on an idle machine "
+          "(measured here while preparing this: 635 against 487 inj/s on the CNN and 28.0 against "
+          "21.3 on ResNet-18 with OMP_WAIT_POLICY=PASSIVE), but when other work shares the cores "
+          "it makes torch collapse (ResNet-18 forwards of 0.8-0.9 s instead of ~40 ms at a load of "
+          "4; the CNN's forward 1.4-1.7 ms against 0.31 ms passive), which would inflate the ratio. "
+          "With `--peer-omp-wait-policy auto` (the default) each PyTorchFI round samples the "
+          "machine for 1 s first and keeps the default when it is idle, PASSIVE otherwise. "
+          "`--wait-idle S` waits (up to S s per run) for other work to stop.",
           f"- torch vs ONNX Runtime check before each PyTorchFI round: max |diff| "
           f"{', '.join(r['model'] + ' ' + format(r['verify_max_abs_diff'], '.2g') for r in results)}.", ""]
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -682,8 +739,12 @@ def main(argv=None):
     ap.add_argument("--pfi-n-embedded", type=int, default=3000)
     ap.add_argument("--sf-n-resnet18", type=int, default=400)
     ap.add_argument("--pfi-n-resnet18", type=int, default=100)
-    ap.add_argument("--peer-omp-wait-policy", default="passive", choices=["passive", "active", "default"],
-                    help="OMP_WAIT_POLICY for the torch worker (default passive: see the report)")
+    ap.add_argument("--peer-omp-wait-policy", default="auto",
+                    choices=["auto", "passive", "active", "default"],
+                    help="OMP_WAIT_POLICY for the torch worker; auto: libgomp's default when the "
+                         "machine is idle, passive when other work runs (see the report)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="before each run, wait up to this long for other work to stop (0: never)")
     ap.add_argument("--work", default=None, help="scratch directory (default: a temporary one)")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "resilience-speed.md"))
     ap.add_argument("--json", default=os.path.join(ROOT, "docs", "resilience-speed.json"))
@@ -697,8 +758,8 @@ def main(argv=None):
     command = ".venv/bin/python scripts/bench/inject_peer.py " + shlex.join(argv)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     t0 = time.time()
-    env, blas_how = torch_env(a.peer_omp_wait_policy)
-    log(f"PyTorchFI worker: OpenBLAS {blas_how}; OMP_WAIT_POLICY {env.get('OMP_WAIT_POLICY', 'unset')}")
+    env, blas_how = torch_env()
+    log(f"PyTorchFI worker: OpenBLAS {blas_how}; OMP_WAIT_POLICY {a.peer_omp_wait_policy}")
     with tempfile.TemporaryDirectory(prefix="inject_peer.") as tmp:
         work = a.work or tmp
         results = []
@@ -719,12 +780,12 @@ def main(argv=None):
         print(f"{'':<10} PyTorchFI time: declare_neuron_fi (deepcopy) {100 * s['declare_neuron_fi']:.0f}%, "
               f"corrupted forward {100 * s['corrupted_forward']:.0f}%, golden {100 * s['golden']:.0f}%, "
               f"other {100 * s['other']:.0f}%")
-    write_markdown(a.out, results, a, command, date, blas_how, env.get("OMP_WAIT_POLICY", "unset"))
+    write_markdown(a.out, results, a, command, date, blas_how)
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump({"date": date, "command": command, "host": platform.node(), "rounds": a.rounds,
                    "jobs": a.jobs, "seed": a.seed, "openblas": blas_how,
-                   "omp_wait_policy": env.get("OMP_WAIT_POLICY", "unset"), "results": results},
+                   "omp_wait_policy": a.peer_omp_wait_policy, "results": results},
                   f, indent=1)
     log(f"wrote {a.out} and {a.json}")
     return 0

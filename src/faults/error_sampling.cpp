@@ -78,8 +78,9 @@ RealisedParams realise_parameters(const ParameterSet& p, Rng& rng) {
   for (const auto* m : {&p.keys, &p.stats})
     for (const auto& [name, v] : *m) {
       if (v.choices.empty()) continue;
+      const std::string min_name = "min_" + (name.size() > 4 ? name.substr(4) : std::string());
       auto has_min = [&](const std::map<std::string, ParamValue>& mp) {
-        auto it = mp.find("min_" + name.substr(4));
+        auto it = mp.find(min_name);
         return it != mp.end() && !it->second.choices.empty() && !it->second.choices[0].numbers.empty();
       };
       if (name.rfind("max_", 0) == 0 && (has_min(p.keys) || has_min(p.stats))) {
