@@ -15,14 +15,28 @@ double log_term(int64_t n, int64_t k, double p) {
          (dn - dk) * std::log1p(-p);
 }
 
-// sum_{k = lo}^{hi} of the binomial probabilities, by log-sum-exp.
+// sum_{k = lo}^{hi} of the binomial probabilities. The terms are unimodal in k (mode
+// floor((n + 1) p)), so the largest in [lo, hi] is at the mode clamped to the range, and the terms
+// fall monotonically away from it: summing outward until they drop below e^-kCut of the largest
+// leaves out less than n e^-kCut of the sum (under 1e-17 for any n a campaign reaches), and costs
+// about 25 sqrt(n p (1 - p)) terms instead of hi - lo + 1.
 double tail(int64_t n, int64_t lo, int64_t hi, double p) {
   if (lo > hi) return 0;
-  double mx = -INFINITY;
-  for (int64_t k = lo; k <= hi; ++k) mx = std::max(mx, log_term(n, k, p));
-  double s = 0;
-  for (int64_t k = lo; k <= hi; ++k) s += std::exp(log_term(n, k, p) - mx);
-  return std::exp(mx) * s;
+  constexpr double kCut = 80;
+  const auto mode = std::clamp(static_cast<int64_t>(std::floor(static_cast<double>(n + 1) * p)), lo, hi);
+  const double top = log_term(n, mode, p);
+  double s = 1;
+  for (int64_t k = mode + 1; k <= hi; ++k) {
+    const double d = log_term(n, k, p) - top;
+    if (d < -kCut) break;
+    s += std::exp(d);
+  }
+  for (int64_t k = mode - 1; k >= lo; --k) {
+    const double d = log_term(n, k, p) - top;
+    if (d < -kCut) break;
+    s += std::exp(d);
+  }
+  return std::exp(top) * s;
 }
 
 // The p in (0, 1) where f(p) crosses `target`; f increasing in p when `increasing`.

@@ -92,10 +92,7 @@ Result<Journal> Journal::open(const std::string& path, const nlohmann::json& hea
   if (j.fd_ < 0) return io_error("journal '" + path + "': cannot open: " + std::strerror(errno));
   if (keep < text.size() && ::ftruncate(j.fd_, static_cast<off_t>(keep)) != 0)
     return io_error("journal '" + path + "': cannot drop its torn last line: " + std::strerror(errno));
-  if (keep == 0) {
-    if (::ftruncate(j.fd_, 0) != 0) return io_error("journal '" + path + "': cannot truncate");
-    SF_TRY(write_all(j.fd_, header.dump() + "\n", path));
-  }
+  if (keep == 0) SF_TRY(write_all(j.fd_, header.dump() + "\n", path));  // new, or a torn header
   return j;
 }
 

@@ -210,7 +210,6 @@ Result<RunStats> run_campaign(rt::Session& session, const Campaign& campaign, co
   auto lost = [&](Worker& w, const char* why, int signal_no) -> Status {
     int status = 0;
     ::waitpid(w.pid, &status, 0);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && !failure.is_ok()) return failure;
     if (!w.inflight.empty()) {
       const int64_t i = w.inflight.front();
       w.inflight.pop_front();

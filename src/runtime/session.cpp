@@ -539,7 +539,11 @@ Result<Snapshot> Session::capture(const NamedTensors& inputs) const {
   snap.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& [name, t] : inputs)
     if (auto id = g.find(name)) snap.values[static_cast<size_t>(*id)] = t.clone();
-  for (auto& [name, t] : snap.outputs) t = t.clone();  // the arena is reused by the next run
+  // The outputs may live in the arena, which the next run reuses: take the kept copies.
+  for (size_t o = 0; o < g.outputs.size(); ++o) {
+    const Tensor& kept = snap.values[static_cast<size_t>(g.outputs[o])];
+    snap.outputs[o].second = kept.empty() ? snap.outputs[o].second.clone() : kept;
+  }
   return snap;
 }
 

@@ -18,9 +18,12 @@
 #include "faults/summary.hpp"
 #include "io/onnx/loader.hpp"
 #include "runtime/fault_observer.hpp"
+#include "tests/unit/kernels/fast_op_test_util.hpp"
 
 namespace sf::faults {
 namespace {
+
+using test::same_outputs;
 
 const std::string kModel = std::string(SF_SOURCE_DIR) + "/models/embedded/fashion_cnn.onnx";
 
@@ -32,15 +35,6 @@ std::unique_ptr<rt::Session> load(int threads, bool keep = false, bool fuse = tr
   auto s = rt::Session::load(kModel, so);
   EXPECT_TRUE(s.is_ok()) << s.status().to_string();
   return std::move(s).value();
-}
-
-bool same_bits(const rt::NamedTensors& a, const rt::NamedTensors& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].second.nbytes() != b[i].second.nbytes() ||
-        std::memcmp(a[i].second.raw(), b[i].second.raw(), a[i].second.nbytes()) != 0)
-      return false;
-  return true;
 }
 
 Dataset data(const rt::Session& s, int n) {
@@ -59,11 +53,11 @@ TEST(Snapshot, RunFromEveryNodeIsBitIdenticalToAFullRun) {
     ASSERT_TRUE(full.is_ok());
     auto snap = s->capture(d.items[1]);
     ASSERT_TRUE(snap.is_ok());
-    EXPECT_TRUE(same_bits(snap->outputs, *full));
+    EXPECT_TRUE(same_outputs(snap->outputs, *full));
     for (size_t k = 0; k <= s->graph().nodes.size(); ++k) {
       auto part = s->run_from(*snap, k);
       ASSERT_TRUE(part.is_ok()) << part.status().to_string();
-      EXPECT_TRUE(same_bits(*part, *full)) << "from node " << k << ", threads " << threads;
+      EXPECT_TRUE(same_outputs(*part, *full)) << "from node " << k << ", threads " << threads;
     }
   }
 }
@@ -136,8 +130,9 @@ TEST(Injector, AccumulatorFaultsMatchAFullRunWithTheKernelHook) {
     const Classification want = full_run_class(*s, d, (*rec)["input"].get<int64_t>(), &obs, c);
     cpu::fault_disarm();
     EXPECT_EQ((*rec)["outcome"], outcome_name(want.outcome)) << "injection " << i;
-    if (want.outcome != Outcome::kDue)
+    if (want.outcome != Outcome::kDue) {
       EXPECT_EQ((*rec)["max_abs_diff"].get<double>(), want.max_abs_diff) << "injection " << i;
+    }
     changed += want.max_abs_diff > 0;
   }
   EXPECT_GT(changed, 3);
@@ -179,8 +174,9 @@ TEST(Injector, WeightFaultsMatchAModelLoadedWithTheCorruptedWeight) {
     ASSERT_TRUE(faulty.is_ok());
     const Classification want = classify(*golden, *gs, *faulty, 1e-5, 0.05);
     EXPECT_EQ((*rec)["outcome"], outcome_name(want.outcome)) << "injection " << i;
-    if (want.outcome != Outcome::kDue)
+    if (want.outcome != Outcome::kDue) {
       EXPECT_EQ((*rec)["max_abs_diff"].get<double>(), want.max_abs_diff) << "injection " << i;
+    }
   }
 }
 
