@@ -82,6 +82,9 @@ Result<Campaign> Campaign::plan(const rt::Session& session, const CampaignSpec& 
        spec.fault.bits != 1 || spec.fault.elements != 1))
     return invalid_argument("accumulator faults are single fp32 bit flips (flip:fp32[:bit=B]); got '" +
                             spec.fault.spec() + "'");
+  if (spec.error_model && spec.site != Site::kOutput)
+    return invalid_argument(std::string("an error model corrupts layer outputs; --sites must be output, not ") +
+                            site_name(spec.site));
   const ir::Graph& g = session.graph();
   const auto nhwc = channels_last_values(g);
   Campaign c;
@@ -116,7 +119,7 @@ Result<Campaign> Campaign::plan(const rt::Session& session, const CampaignSpec& 
     const Tensor* seen = v < sample.values.size() && !sample.values[v].empty() ? &sample.values[v]
                          : g.value(l.value).constant ? &*g.value(l.value).constant
                                                      : nullptr;
-    if (!seen || (t.dtype != DType::kF32 && !bytes)) {
+    if (!seen || (t.dtype != DType::kF32 && (!bytes || spec.error_model))) {
       skipped += (skipped.empty() ? "" : ", ") + n.label() + " (" + dtype_name(t.dtype) +
                  (seen ? "" : ", not computed") + ")";
       continue;
@@ -126,7 +129,9 @@ Result<Campaign> Campaign::plan(const rt::Session& session, const CampaignSpec& 
     l.channels_last = nhwc[static_cast<size_t>(l.value)];
     l.elements = shape_numel_unchecked(l.shape);
     if (l.elements <= 0) continue;
-    const int positions = spec.fault.touches_bits() ? (bytes ? 8 : repr_bits(spec.fault.repr)) : 1;
+    const int positions = spec.error_model               ? 1
+                          : spec.fault.touches_bits() ? (bytes ? 8 : repr_bits(spec.fault.repr))
+                                                      : 1;
     l.population = static_cast<double>(l.elements) * positions * static_cast<double>(inputs);
     c.layers_.push_back(std::move(l));
   }
@@ -167,10 +172,29 @@ Injection Campaign::describe(int64_t index) const {
   return in;
 }
 
+std::string CampaignSpec::fault_label() const {
+  return error_model ? "error-model:" + error_model_label : fault.spec();
+}
+
+Status Campaign::set_ranges(const std::vector<std::pair<float, float>>& ranges) {
+  if (ranges.size() != layers_.size())
+    return invalid_argument("set_ranges: " + std::to_string(ranges.size()) + " ranges for " +
+                            std::to_string(layers_.size()) + " layers");
+  for (size_t k = 0; k < layers_.size(); ++k) {
+    if (!(ranges[k].first <= ranges[k].second))
+      return invalid_argument("layer '" + layers_[k].name + "': bad range [" + std::to_string(ranges[k].first) +
+                              ", " + std::to_string(ranges[k].second) + "]");
+    layers_[k].lo = ranges[k].first;
+    layers_[k].hi = ranges[k].second;
+  }
+  return Status::ok();
+}
+
 std::string Campaign::fingerprint(const std::string& model_id) const {
   nlohmann::json j;
   j["model"] = model_id;
-  j["fault"] = spec_.fault.spec();
+  j["fault"] = spec_.fault_label();
+  if (spec_.error_model) j["error_model"] = error_model_to_json(*spec_.error_model);
   j["site"] = site_name(spec_.site);
   j["seed"] = spec_.seed;
   j["size"] = size_;
@@ -178,7 +202,9 @@ std::string Campaign::fingerprint(const std::string& model_id) const {
   j["tolerance"] = spec_.tolerance;
   j["critical_delta"] = spec_.critical_delta;
   j["scores"] = spec_.scores;
-  for (const auto& l : layers_) j["layers"].push_back({l.name, l.injections});
+  for (const auto& l : layers_)
+    j["layers"].push_back(spec_.error_model ? nlohmann::json{l.name, l.injections, l.lo, l.hi}
+                                            : nlohmann::json{l.name, l.injections});
   const std::string s = j.dump();
   // FNV-1a, 64 bits: a change detector for journals, not a security property.
   uint64_t h = 0xcbf29ce484222325ull;

@@ -9,11 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/shape.hpp"
 #include "core/status.hpp"
+#include "faults/error_model.hpp"
 #include "faults/fault_model.hpp"
 #include "ir/graph.hpp"
 #include "runtime/session.hpp"
@@ -43,6 +45,12 @@ struct CampaignSpec {
   double tolerance = 1e-5;   // masked: every score within this of the golden one
   double critical_delta = 0.05;
   std::string scores = "auto";  // auto | softmax | raw
+  // Error simulation (error_sim.hpp): when set, each injection overwrites the layer's output with
+  // a corruption sampled from this model instead of applying `fault`; output sites only.
+  std::shared_ptr<const ErrorModel> error_model;
+  std::string error_model_label;  // the file it came from (records, summaries, fingerprint)
+  // "error-model:<label>" with an error model, else fault.spec().
+  std::string fault_label() const;
 };
 
 struct CampaignLayer {
@@ -55,6 +63,8 @@ struct CampaignLayer {
   int64_t elements = 0;
   double population = 0;       // elements x bit positions (x inputs)
   int64_t injections = 0, first = 0;  // this layer's index range [first, first + injections)
+  // The layer's profiled output range (error simulation; Campaign::set_ranges).
+  float lo = 0, hi = 0;
 };
 
 // One injection, before it runs.
@@ -77,6 +87,8 @@ class Campaign {
   Injection describe(int64_t index) const;
   // A hash of everything that decides the records (spec, layers, inputs); journals carry it.
   std::string fingerprint(const std::string& model_id) const;
+  // Sets each layer's output range (one [lo, hi] per layer, error_sim.hpp profile_ranges).
+  Status set_ranges(const std::vector<std::pair<float, float>>& ranges);
 
  private:
   CampaignSpec spec_;

@@ -114,9 +114,16 @@ Result<Dataset> load_dataset(const rt::Session& session, const std::string& sour
     }
     SF_ASSIGN_OR_RETURN(items, split_items(raw, shape, opts.scale, "campaign data '" + source + "'"));
   }
+  if (opts.offset < 0) return invalid_argument("campaign data offset must not be negative");
+  if (opts.offset >= static_cast<int64_t>(items.size()))
+    return invalid_argument("campaign data '" + source + "' has " + std::to_string(items.size()) +
+                            " items; an offset of " + std::to_string(opts.offset) + " leaves none");
+  items.erase(items.begin(), items.begin() + opts.offset);
   if (opts.limit > 0 && static_cast<int64_t>(items.size()) > opts.limit) items.resize(static_cast<size_t>(opts.limit));
   for (Tensor& t : items) d.items.push_back({{in.name, std::move(t)}});
-  d.description = source + ": " + std::to_string(d.items.size()) + " items of float32" + shape_str(shape);
+  d.description = source + ": " + std::to_string(d.items.size()) + " items" +
+                  (opts.offset > 0 ? " from item " + std::to_string(opts.offset) : std::string()) +
+                  " of float32" + shape_str(shape);
   return d;
 }
 

@@ -4,7 +4,7 @@
 //   FILE-idx3-ubyte[.gz]      IDX images (MNIST / Fashion-MNIST layout), pixel * scale
 //   random:N                  N seeded random items, uniform in [0, 1)
 // `scale` multiplies uint8 data (default 1/255, the embedded model's preprocessing);
-// `limit` keeps the first items only (0: all).
+// `offset` skips the first items; `limit` then keeps the first of the rest only (0: all).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +24,7 @@ struct Dataset {
 struct DatasetOptions {
   double scale = 1.0 / 255.0;
   int64_t limit = 0;
+  int64_t offset = 0;  // skip the first items (before `limit` applies)
   uint64_t seed = 0;  // random:N
 };
 

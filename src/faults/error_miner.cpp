@@ -254,14 +254,17 @@ ValueClass classify_value(float golden, float faulty, float lo, float hi) {
 
 bool is_corrupted_value(float golden, float faulty, double eps) {
   const bool gf = std::isfinite(golden), ff = std::isfinite(faulty);
-  if (gf && ff) return std::fabs(static_cast<double>(faulty) - static_cast<double>(golden)) >= eps;
+  if (gf && ff) {
+    const double d = std::fabs(static_cast<double>(faulty) - static_cast<double>(golden));
+    return eps > 0 ? d >= eps : d != 0;  // eps 0: any change of value
+  }
   if (std::isnan(golden) && std::isnan(faulty)) return false;
   if (!gf && !ff && golden == faulty) return false;  // the same infinity
   return true;
 }
 
-ErrorModelMiner::ErrorModelMiner(std::string op_name, double eps)
-    : op_name_(std::move(op_name)), eps_(eps) {}
+ErrorModelMiner::ErrorModelMiner(std::string op_name, double eps, ValueModel values)
+    : op_name_(std::move(op_name)), eps_(eps), values_(values) {}
 
 void ErrorModelMiner::add(const float* golden, const float* faulty, int64_t C, int64_t H, int64_t W,
                           float lo, float hi) {
@@ -274,12 +277,28 @@ void ErrorModelMiner::add(const float* golden, const float* faulty, int64_t C, i
   const int64_t N = C * H * W;
   std::vector<int64_t> pos;
   int64_t counts[kNumValueClasses] = {};
+  const double unit = delta_unit(golden, N, lo, hi), width = DeltaHistogram{}.bin_width;
+  std::map<int64_t, std::pair<int64_t, int64_t>> bins;  // this tensor's deltas, kept if it counts
   for (int64_t i = 0; i < N; ++i) {
     if (!is_corrupted_value(golden[i], faulty[i], eps_)) continue;
     pos.push_back(i);
-    ++counts[static_cast<int>(classify_value(golden[i], faulty[i], lo, hi))];
+    ValueClass vc = classify_value(golden[i], faulty[i], lo, hi);
+    if (values_ == ValueModel::kDeltas && std::isfinite(golden[i]) && std::isfinite(faulty[i])) {
+      vc = ValueClass::kDelta;
+      const double d = static_cast<double>(faulty[i]) - static_cast<double>(golden[i]);
+      const auto bin = static_cast<int64_t>(std::floor(std::log2(std::fabs(d) / unit) / width));
+      auto& pn = bins[std::clamp<int64_t>(bin, -2048, 2048)];
+      ++((d < 0) != std::signbit(golden[i]) ? pn.second : pn.first);  // against / with golden's sign
+    } else if (values_ == ValueModel::kDeltas && vc != ValueClass::kNaN) {
+      vc = ValueClass::kNaN;  // a finite value where the golden one is not: counted as non-finite
+    }
+    ++counts[static_cast<int>(vc)];
   }
   if (pos.empty()) return;
+  for (const auto& [bin, pn] : bins) {
+    delta_bins_[bin].first += pn.first;
+    delta_bins_[bin].second += pn.second;
+  }
   ++corrupted_;
   auto pc = classify_pattern(pos, C, H, W);
   SF_ASSERT(pc.is_ok());  // positions are in range and non-empty by construction
@@ -332,6 +351,12 @@ ErrorModel ErrorModelMiner::build() const {
   m.rejected_proportion = 0;  // the "random" class accepts every pattern
   m.categories_count = static_cast<int64_t>(classes_.size());
   if (injections_ > 0) m.injection_count = injections_;
+  if (!delta_bins_.empty()) {
+    DeltaHistogram h;
+    for (const auto& [bin, pn] : delta_bins_)
+      h.bins.push_back({static_cast<double>(bin) * h.bin_width, pn.first, pn.second});
+    m.deltas = std::move(h);
+  }
   for (const auto& [name, agg] : classes_) {
     SpatialClass sc;
     sc.name = name;

@@ -1,5 +1,5 @@
 // Error models <-> JSON: the CLASSES per-operator schema (fault-injection.md §4.2) plus the
-// steadfast extension "_injection_count". Written from the schema description only (the CLASSES
+// steadfast extensions "_injection_count" and "_value_deltas". Written from the schema description only (the CLASSES
 // repositories are GPL-3.0; no code or model file of theirs is used). Every malformed input becomes
 // a Status naming the file, the key path and the offending value; nothing here throws out.
 #include "faults/error_model.hpp"
@@ -86,6 +86,53 @@ Result<int64_t> read_count(const Ctx& ctx, const json& v, const std::string& pat
     if (d >= 0 && d < 9.0e18 && std::floor(d) == d) return static_cast<int64_t>(d);
   }
   return ctx.bad(path, v, "a non-negative integer");
+}
+
+// "_value_deltas": {"unit": "rms", "sign": "golden", "bin_width": w,
+//                    "bins": [[log2_lo, with_sign, against_sign], ...]}.
+Result<DeltaHistogram> read_deltas(const Ctx& ctx, const json& v) {
+  const std::string k = "_value_deltas";
+  if (!v.is_object()) return ctx.bad(k, v, "an object");
+  if (v.contains("unit") && v["unit"] != "rms") return ctx.bad(k + ".unit", v["unit"], "\"rms\"");
+  if (v.contains("sign") && v["sign"] != "golden") return ctx.bad(k + ".sign", v["sign"], "\"golden\"");
+  DeltaHistogram h;
+  if (v.contains("bin_width")) {
+    SF_ASSIGN_OR_RETURN(h.bin_width, read_number(ctx, v["bin_width"], k + ".bin_width"));
+    if (!(h.bin_width > 0) || h.bin_width > 64) return ctx.bad(k + ".bin_width", v["bin_width"], "a width in (0, 64]");
+  }
+  if (!v.contains("bins") || !v["bins"].is_array()) return ctx.missing(k + ".bins (an array)");
+  for (size_t i = 0; i < v["bins"].size(); ++i) {
+    const json& b = v["bins"][i];
+    const std::string path = k + ".bins[" + std::to_string(i) + "]";
+    if (!b.is_array() || b.size() != 3) return ctx.bad(path, b, "[log2_lo, with_sign, against_sign]");
+    DeltaHistogram::Bin bin;
+    SF_ASSIGN_OR_RETURN(bin.log2_lo, read_number(ctx, b[0], path + "[0]"));
+    if (std::fabs(bin.log2_lo) > 512) return ctx.bad(path + "[0]", b[0], "a log2 in [-512, 512]");
+    SF_ASSIGN_OR_RETURN(bin.with_sign, read_count(ctx, b[1], path + "[1]"));
+    SF_ASSIGN_OR_RETURN(bin.against_sign, read_count(ctx, b[2], path + "[2]"));
+    if (!h.bins.empty() && !(bin.log2_lo > h.bins.back().log2_lo))
+      return ctx.bad(path + "[0]", b[0], "bins sorted by log2_lo, each once");
+    h.bins.push_back(bin);
+  }
+  if (h.total() <= 0) return ctx.error(k + " holds no deltas");
+  return h;
+}
+
+json deltas_json(const DeltaHistogram& h) {
+  json bins = json::array();
+  for (const auto& b : h.bins) bins.push_back(json::array({b.log2_lo, b.with_sign, b.against_sign}));
+  return {{"unit", "rms"}, {"sign", "golden"}, {"bin_width", h.bin_width}, {"bins", std::move(bins)}};
+}
+
+bool uses_delta(const ErrorModel& m) {
+  for (const auto& c : m.classes)
+    for (const auto& d : c.domain_classes) {
+      for (const auto& b : d.buckets)
+        if (b.value_class == ValueClass::kDelta) return true;
+      for (const auto& [vc, p] : d.values)
+        if (vc == ValueClass::kDelta && p > 0) return true;
+    }
+  return false;
 }
 
 Result<std::pair<double, double>> read_pct_bucket(const Ctx& ctx, const json& v,
@@ -354,6 +401,9 @@ Result<ErrorModel> parse_impl(const json& j, const std::string& source, const Pa
       } else if (k == "_injection_count") {
         SF_ASSIGN_OR_RETURN(int64_t c, read_count(ctx, v, k));
         m.injection_count = c;
+      } else if (k == "_value_deltas") {
+        SF_ASSIGN_OR_RETURN(DeltaHistogram h, read_deltas(ctx, v));
+        m.deltas = std::move(h);
       } else {
         m.extra[k] = v;
       }
@@ -393,6 +443,8 @@ Result<ErrorModel> parse_impl(const json& j, const std::string& source, const Pa
                        ") must be positive and >= _tensor_count (" +
                        std::to_string(m.tensor_count) + ")");
   }
+  if (uses_delta(m) && !m.deltas)
+    return ctx.error("the delta value class is used but _value_deltas is missing");
   return m;
 }
 
@@ -419,6 +471,25 @@ json bucket_json(double lo, double hi) { return json::array({number_json(lo), nu
 
 }  // namespace
 
+int64_t DeltaHistogram::total() const {
+  int64_t t = 0;
+  for (const auto& b : bins) t += b.with_sign + b.against_sign;
+  return t;
+}
+
+double delta_unit(const float* golden, int64_t n, float lo, float hi) {
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t i = 0; golden && i < n; ++i)
+    if (std::isfinite(golden[i])) sum += static_cast<double>(golden[i]) * golden[i], ++count;
+  const double rms = count > 0 ? std::sqrt(sum / static_cast<double>(count)) : 0;
+  if (std::isfinite(rms) && rms > 0) return rms;
+  const double u = static_cast<double>(hi) - static_cast<double>(lo);
+  return std::isfinite(u) && u > 0 ? u : 1.0;
+}
+
+const char* value_model_name(ValueModel v) { return v == ValueModel::kDeltas ? "deltas" : "classes"; }
+
 const char* value_class_name(ValueClass v) {
   switch (v) {
     case ValueClass::kInRange: return "in_range";
@@ -426,13 +497,14 @@ const char* value_class_name(ValueClass v) {
     case ValueClass::kZero: return "zero";
     case ValueClass::kNaN: return "nan";
     case ValueClass::kFlip: return "flip";
+    case ValueClass::kDelta: return "delta";
   }
   return "?";
 }
 
 std::optional<ValueClass> value_class_from_name(const std::string& name) {
   for (ValueClass v : {ValueClass::kInRange, ValueClass::kOutOfRange, ValueClass::kZero,
-                       ValueClass::kNaN, ValueClass::kFlip})
+                       ValueClass::kNaN, ValueClass::kFlip, ValueClass::kDelta})
     if (name == value_class_name(v)) return v;
   return std::nullopt;
 }
@@ -495,6 +567,7 @@ nlohmann::json error_model_to_json(const ErrorModel& m) {
   j["_rejected_tensors_proportion"] = number_json(m.rejected_proportion);
   if (m.categories_count) j["_categories_count"] = *m.categories_count;
   if (m.injection_count) j["_injection_count"] = *m.injection_count;
+  if (m.deltas) j["_value_deltas"] = deltas_json(*m.deltas);
   for (const SpatialClass& c : m.classes) {
     json o = json::object();
     for (const auto& [k, v] : c.extra.items()) o[k] = v;

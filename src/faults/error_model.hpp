@@ -25,9 +25,10 @@
 
 namespace sf::faults {
 
-enum class ValueClass { kInRange, kOutOfRange, kZero, kNaN, kFlip };
-inline constexpr int kNumValueClasses = 5;
-// "in_range", "out_of_range", "zero", "nan", "flip".
+// kDelta is a steadfast extension: golden + d, with d drawn from the model's "_value_deltas".
+enum class ValueClass { kInRange, kOutOfRange, kZero, kNaN, kFlip, kDelta };
+inline constexpr int kNumValueClasses = 6;
+// "in_range", "out_of_range", "zero", "nan", "flip", "delta".
 const char* value_class_name(ValueClass v);
 // Inverse of value_class_name; nullopt for any other string.
 std::optional<ValueClass> value_class_from_name(const std::string& name);
@@ -93,6 +94,27 @@ struct SpatialClass {
   bool operator==(const SpatialClass&) const = default;
 };
 
+// Steadfast extension "_value_deltas": the additive errors d = faulty - golden of the corrupted
+// finite values a miner saw, as a histogram over log2(|d| / unit) in bins of `bin_width` octaves,
+// with unit = the RMS of the golden output the error lands in (delta_unit), and per bin how
+// many d had the golden value's sign (0 counting as positive: |value| grew, as when a flipped
+// accumulator bit raises a partial sum's magnitude) or the other one. The delta value class draws
+// a bin by its count, the sign relation by the bin's split, and |d| log-uniformly in the bin.
+struct DeltaHistogram {
+  struct Bin {
+    double log2_lo = 0;  // the bin is [log2_lo, log2_lo + bin_width)
+    int64_t with_sign = 0, against_sign = 0;  // d has golden's sign / the opposite one
+    bool operator==(const Bin&) const = default;
+  };
+  double bin_width = 0.25;
+  std::vector<Bin> bins;  // sorted by log2_lo, unique
+  int64_t total() const;
+  bool operator==(const DeltaHistogram&) const = default;
+};
+// The unit deltas are measured in: the RMS of the n golden values (finite ones), or, when that is
+// 0, hi - lo, or else 1. Per input, so errors scale with each input's activations.
+double delta_unit(const float* golden, int64_t n, float lo, float hi);
+
 // One operator's model (one JSON file).
 struct ErrorModel {
   std::string op_name;         // the file's stem, or the miner's op name; not serialised
@@ -102,6 +124,7 @@ struct ErrorModel {
   // "_injection_count" (steadfast extension): injections mined, corrupted or not. When present,
   // an injection leaves the output uncorrupted with probability 1 - tensor_count / injection_count.
   std::optional<int64_t> injection_count;
+  std::optional<DeltaHistogram> deltas;  // "_value_deltas" (steadfast extension)
   std::vector<SpatialClass> classes;
   nlohmann::json extra = nlohmann::json::object();  // other "_" top-level members, kept verbatim
   std::vector<std::string> warnings;  // e.g. skipped unknown classes (ParseOptions)
@@ -162,8 +185,10 @@ Result<std::vector<int64_t>> generate_pattern(const std::string& spatial_class,
                                               const RealisedParams& params, int64_t C, int64_t H,
                                               int64_t W, Rng& rng);
 
-// Draws one value of class v. `golden_value` is used by kFlip only.
-float draw_value(ValueClass v, float golden_value, float lo, float hi, Rng& rng);
+// Draws one value of class v. `golden_value` is used by kFlip and kDelta only, `deltas` and
+// `delta_unit` by kDelta only (which needs a histogram: without one the golden value comes back).
+float draw_value(ValueClass v, float golden_value, float lo, float hi, Rng& rng,
+                 const DeltaHistogram* deltas = nullptr, double delta_unit = 1.0);
 
 // ---- Mining (error_miner.cpp) ----
 
@@ -182,12 +207,21 @@ Result<PatternClass> classify_pattern(std::span<const int64_t> positions, int64_
 // within [lo, hi] -> in_range, exactly one bit different from golden -> flip, else out_of_range.
 ValueClass classify_value(float golden, float faulty, float lo, float hi);
 
-// Whether an element counts as corrupted (eps: the CLASSES classifier's default 1e-2).
+// Whether an element counts as corrupted: finite values moved by at least eps (the CLASSES
+// classifier's default 1e-2; eps <= 0: by anything), or a change of non-finite value.
 bool is_corrupted_value(float golden, float faulty, double eps);
+
+// How a miner describes corrupted values: by the CLASSES value classes (classify_value), or
+// (steadfast extension) every finite one as kDelta with its additive error in "_value_deltas"
+// and non-finite ones as kNaN. Deltas reproduce the magnitudes of accumulator-level errors,
+// which decide whether a corruption is masked downstream; the CLASSES classes do not keep them.
+enum class ValueModel { kClasses, kDeltas };
+const char* value_model_name(ValueModel v);
 
 class ErrorModelMiner {
  public:
-  explicit ErrorModelMiner(std::string op_name, double eps = 1e-2);
+  explicit ErrorModelMiner(std::string op_name, double eps = 1e-2,
+                           ValueModel values = ValueModel::kClasses);
 
   // One injection's output pair (logical CHW, batch 1). An invalid call (null data, non-positive
   // dims, lo > hi) is not counted and is recorded in ignored().
@@ -214,6 +248,8 @@ class ErrorModelMiner {
   };
   std::string op_name_;
   double eps_;
+  ValueModel values_;
+  std::map<int64_t, std::pair<int64_t, int64_t>> delta_bins_;  // bin index -> (with, against) golden's sign
   int64_t injections_ = 0, corrupted_ = 0, ignored_ = 0;
   std::map<std::string, ClassAgg> classes_;
   std::map<ValueClass, int64_t> value_counts_;

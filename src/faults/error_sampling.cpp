@@ -102,8 +102,27 @@ RealisedParams realise_parameters(const ParameterSet& p, Rng& rng) {
   return out;
 }
 
-float draw_value(ValueClass v, float golden_value, float lo, float hi, Rng& rng) {
+namespace {
+
+// golden + d, d from the histogram: a bin by its count, a sign by its split, |d| log-uniform in it.
+float draw_delta(const DeltaHistogram& h, float golden_value, double unit, Rng& rng) {
+  std::vector<double> w;
+  for (const auto& b : h.bins) w.push_back(static_cast<double>(b.with_sign + b.against_sign));
+  const auto& b = h.bins[pick_weighted(w, rng)];
+  const bool against = rng.uniform() * static_cast<double>(b.with_sign + b.against_sign) <
+                       static_cast<double>(b.against_sign);
+  const double mag = unit * std::exp2(b.log2_lo + rng.uniform() * h.bin_width);
+  const bool negative = std::signbit(golden_value) != against;  // golden's sign, or the other one
+  return static_cast<float>(static_cast<double>(golden_value) + (negative ? -mag : mag));
+}
+
+}  // namespace
+
+float draw_value(ValueClass v, float golden_value, float lo, float hi, Rng& rng,
+                 const DeltaHistogram* deltas, double delta_unit) {
   switch (v) {
+    case ValueClass::kDelta:
+      return deltas && !deltas->bins.empty() ? draw_delta(*deltas, golden_value, delta_unit, rng) : golden_value;
     case ValueClass::kInRange:
       lo = std::max(lo, -std::numeric_limits<float>::max());  // a finite interval to draw from
       hi = std::min(hi, std::numeric_limits<float>::max());
@@ -172,6 +191,7 @@ Result<Corruption> sample_corruption(const ErrorModel& m, int64_t C, int64_t H, 
     out.positions = std::move(pos).value();
     out.value_classes = draw_value_classes(dc, out.positions.size(), rng);
     out.values.reserve(out.positions.size());
+    const double unit = m.deltas ? delta_unit(golden, golden ? C * H * W : 0, lo, hi) : 1.0;
     for (size_t i = 0; i < out.positions.size(); ++i) {
       const ValueClass vc = out.value_classes[i];
       if (vc == ValueClass::kInRange && lo == 0.0f && hi == 0.0f)
@@ -179,9 +199,12 @@ Result<Corruption> sample_corruption(const ErrorModel& m, int64_t C, int64_t H, 
       if (vc == ValueClass::kOutOfRange && lo == -std::numeric_limits<float>::infinity() &&
           hi == std::numeric_limits<float>::infinity())
         return invalid_argument(where + ": out_of_range needs a finite range bound");
-      if (vc == ValueClass::kFlip && golden == nullptr)
-        return invalid_argument(where + ": the flip value class needs the golden output");
-      out.values.push_back(draw_value(vc, golden ? golden[out.positions[i]] : 0.0f, lo, hi, rng));
+      if ((vc == ValueClass::kFlip || vc == ValueClass::kDelta) && golden == nullptr)
+        return invalid_argument(where + ": the " + value_class_name(vc) + " value class needs the golden output");
+      if (vc == ValueClass::kDelta && (!m.deltas || m.deltas->bins.empty()))
+        return invalid_argument(where + ": the delta value class needs _value_deltas");
+      out.values.push_back(draw_value(vc, golden ? golden[out.positions[i]] : 0.0f, lo, hi, rng,
+                                      m.deltas ? &*m.deltas : nullptr, unit));
     }
     return out;
   }

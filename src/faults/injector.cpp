@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <map>
 
+#include "faults/error_sim.hpp"
 #include "kernels/cpu/gemm/abft.hpp"
 #include "runtime/fault_observer.hpp"
 
@@ -33,7 +35,8 @@ Result<nlohmann::json> Injector::run(int64_t index) {
   rec["input"] = in.input;
   rec["layer"] = l.name;
   switch (campaign_.spec().site) {
-    case Site::kOutput: return inject_output(in, l, rec);
+    case Site::kOutput:
+      return campaign_.spec().error_model ? inject_error_model(in, l, rec) : inject_output(in, l, rec);
     case Site::kWeight: return inject_weight(in, l, rec);
     case Site::kAccumulator: return inject_accumulator(in, l, rec);
   }
@@ -167,18 +170,23 @@ Result<int64_t> Injector::accumulator_tiles(size_t layer) {
   return tiles;
 }
 
-Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const CampaignLayer& l,
-                                                    nlohmann::json& rec) {
+Result<cpu::AccumulatorFault> Injector::draw_accumulator_fault(const Injection& in, uint32_t* mask) {
   Rng rng(in.seed, 0);
   SF_ASSIGN_OR_RETURN(const int64_t tiles, accumulator_tiles(in.layer));
-  const FaultModel& m = campaign_.spec().fault;
   cpu::AccumulatorFault f;
   f.skip_tiles = static_cast<int64_t>(rng.below(static_cast<uint64_t>(tiles)));
   f.row_pick = static_cast<uint32_t>(rng.next_u64());
   f.col_pick = static_cast<uint32_t>(rng.next_u64());
   f.at = rng.uniform();
-  const uint32_t mask = draw_bit_mask(m, rng);
-  f.bit = __builtin_ctz(mask);
+  *mask = draw_bit_mask(campaign_.spec().fault, rng);
+  f.bit = __builtin_ctz(*mask);
+  return f;
+}
+
+Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const CampaignLayer& l,
+                                                    nlohmann::json& rec) {
+  uint32_t mask = 0;
+  SF_ASSIGN_OR_RETURN(const cpu::AccumulatorFault f, draw_accumulator_fault(in, &mask));
   rt::AccumulatorFaultObserver obs(l.node, f);
   abft::Report report;
   auto out = session_.run_from(golden_, l.node, &obs, abft_ ? &report : nullptr);
@@ -192,6 +200,91 @@ Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const C
   }
   rec["faults"].push_back(std::move(fj));
   rec["fired"] = obs.fired();
+  return finish(out, rec, abft_ ? &report : nullptr);
+}
+
+namespace {
+
+// Arms an accumulator fault in one node, keeps a copy of its first output and stops the run there.
+class LayerCapture : public rt::AccumulatorFaultObserver {
+ public:
+  LayerCapture(size_t node, const cpu::AccumulatorFault& f) : AccumulatorFaultObserver(node, f), node_(node) {}
+  Status after_node(size_t index, const ir::Node& n, std::vector<Tensor>& outputs, double s) override {
+    SF_TRY(AccumulatorFaultObserver::after_node(index, n, outputs, s));
+    if (index != node_) return Status::ok();
+    if (outputs.empty()) return internal_error("node '" + n.label() + "' has no output");
+    output = outputs[0].clone();
+    return Status(StatusCode::kRuntimeError, kStop);
+  }
+  static constexpr const char* kStop = "stopped after the injected layer";
+  Tensor output;
+
+ private:
+  size_t node_;
+};
+
+}  // namespace
+
+Result<LayerOutputs> Injector::accumulator_layer_outputs(int64_t index) {
+  if (campaign_.spec().site != Site::kAccumulator) return invalid_argument("not an accumulator campaign");
+  const Injection in = campaign_.describe(index);
+  SF_TRY(ensure_golden(in.input));
+  const CampaignLayer& l = campaign_.layers()[in.layer];
+  uint32_t mask = 0;
+  SF_ASSIGN_OR_RETURN(const cpu::AccumulatorFault f, draw_accumulator_fault(in, &mask));
+  LayerCapture cap(l.node, f);
+  auto out = session_.run_from(golden_, l.node, &cap);
+  cpu::fault_disarm();
+  LayerOutputs r;
+  r.layer = in.layer;
+  r.golden = &golden_.values[static_cast<size_t>(l.value)];
+  r.fired = cap.fired();
+  if (cap.output.empty()) {
+    // The layer itself failed (the engine refused the corrupted values): keep the run's error.
+    if (!out) return out.status().with_context("injection " + std::to_string(index) + " in layer '" + l.name + "'");
+    return internal_error("layer '" + l.name + "' did not run");
+  }
+  r.faulty = std::move(cap.output);
+  return r;
+}
+
+Result<nlohmann::json> Injector::inject_error_model(const Injection& in, const CampaignLayer& l,
+                                                    nlohmann::json& rec) {
+  Rng rng(in.seed, 0);
+  const Tensor& golden = golden_.values[static_cast<size_t>(l.value)];
+  if (golden.empty() || golden.dtype() != DType::kF32)
+    return internal_error("layer '" + l.name + "': its fp32 golden output was not kept");
+  const ChwView v = chw_view(l);
+  const std::vector<float> chw = to_chw(golden, v);
+  const ErrorModel& m = *campaign_.spec().error_model;
+  // A class the shape cannot host is redrawn (a new class); the draws stay a function of the seed.
+  Result<Corruption> c = unsupported("no draw");
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    c = sample_corruption(m, v.C, v.H, v.W, chw.data(), l.lo, l.hi, rng);
+    if (c.is_ok() || c.status().code() != StatusCode::kUnsupported) break;
+  }
+  if (!c) return c.status().with_context("layer '" + l.name + "' (" + std::to_string(v.C) + "x" +
+                                         std::to_string(v.H) + "x" + std::to_string(v.W) + ")");
+  nlohmann::json fj = {{"class", c->spatial_class.empty() ? "none" : c->spatial_class},
+                       {"positions", c->positions.size()}};
+  std::map<std::string, int64_t> classes;
+  for (ValueClass vc : c->value_classes) ++classes[value_class_name(vc)];
+  if (!classes.empty()) fj["values"] = classes;
+  if (!c->positions.empty()) {
+    fj["element"] = v.storage_index(c->positions[0]);
+    fj["before"] = chw[static_cast<size_t>(c->positions[0])];
+    fj["after"] = c->values[0];
+  }
+  rec["faults"].push_back(std::move(fj));
+  rec["error_class"] = c->spatial_class.empty() ? "none" : c->spatial_class;
+  if (c->positions.empty()) return finish(golden_.outputs, rec, nullptr);  // nothing corrupted
+  Tensor faulty = golden.clone();
+  float* p = faulty.data<float>();
+  for (size_t i = 0; i < c->positions.size(); ++i) p[v.storage_index(c->positions[i])] = c->values[i];
+  rt::RunOverrides ov;
+  ov.values.emplace_back(l.value, &faulty);
+  abft::Report report;
+  auto out = session_.run_from(golden_, l.node + 1, nullptr, abft_ ? &report : nullptr, &ov);
   return finish(out, rec, abft_ ? &report : nullptr);
 }
 

@@ -12,9 +12,18 @@
 #include "faults/campaign.hpp"
 #include "faults/dataset.hpp"
 #include "faults/outcome.hpp"
+#include "kernels/cpu/gemm/abft.hpp"
 #include "runtime/session.hpp"
 
 namespace sf::faults {
+
+// An accumulator injection's effect on its own layer (mining, error_sim.hpp).
+struct LayerOutputs {
+  size_t layer = 0;               // into Campaign::layers()
+  const Tensor* golden = nullptr;  // the golden output (owned by the injector, valid until its next call)
+  Tensor faulty;
+  bool fired = false;
+};
 
 class Injector {
  public:
@@ -26,6 +35,8 @@ class Injector {
   Result<nlohmann::json> run(int64_t index);
   // The golden run of the current input (seconds), for timeouts.
   double golden_seconds() const { return golden_.seconds; }
+  // Injection `index` of an accumulator campaign, run only up to the end of its layer.
+  Result<LayerOutputs> accumulator_layer_outputs(int64_t index);
 
  private:
   Status ensure_golden(int64_t input);
@@ -33,6 +44,9 @@ class Injector {
   Result<nlohmann::json> inject_output(const Injection& in, const CampaignLayer& l, nlohmann::json& rec);
   Result<nlohmann::json> inject_weight(const Injection& in, const CampaignLayer& l, nlohmann::json& rec);
   Result<nlohmann::json> inject_accumulator(const Injection& in, const CampaignLayer& l, nlohmann::json& rec);
+  Result<nlohmann::json> inject_error_model(const Injection& in, const CampaignLayer& l, nlohmann::json& rec);
+  // The accumulator fault of injection `in` (its bit mask in *mask).
+  Result<cpu::AccumulatorFault> draw_accumulator_fault(const Injection& in, uint32_t* mask);
   // Corrupts `elements` distinct values of t (in place), recording them in rec["faults"].
   void corrupt(Tensor& t, Rng& rng, nlohmann::json& rec) const;
   nlohmann::json finish(const Result<rt::NamedTensors>& faulty, nlohmann::json& rec,

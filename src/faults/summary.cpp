@@ -79,7 +79,7 @@ nlohmann::json summarize(const Campaign& campaign, const std::map<int64_t, nlohm
     }
   }
   nlohmann::json j;
-  j["fault"] = campaign.spec().fault.spec();
+  j["fault"] = campaign.spec().fault_label();
   j["site"] = site_name(campaign.spec().site);
   j["seed"] = campaign.spec().seed;
   j["planned"] = campaign.size();
@@ -118,7 +118,7 @@ nlohmann::json summarize(const Campaign& campaign, const std::map<int64_t, nlohm
     j["per_bit"].push_back(std::move(b));
   }
   nlohmann::json fm = all.to_json();
-  fm["fault"] = campaign.spec().fault.spec();
+  fm["fault"] = campaign.spec().fault_label();
   j["per_fault_model"].push_back(std::move(fm));
   if (abft_records > 0) {
     const Interval dci = proportion_interval(detected, abft_records);

@@ -50,19 +50,31 @@ def load_photos():
     return photos
 
 
-def preprocess(rgb):
-    """HxWx3 uint8 RGB -> [1,3,224,224] float32 for EfficientNet-Lite."""
+RESIZE, CROP = 256, 224
+
+
+def resize_shorter(rgb):
+    """HxWx3 uint8 RGB -> PIL RGB image with its shorter side resized to 256 (bicubic)."""
     from PIL import Image
 
     img = Image.fromarray(rgb[..., :3]).convert("RGB")
     w, h = img.size
-    scale = 256 / min(w, h)
-    img = img.resize((max(256, round(w * scale)), max(256, round(h * scale))), Image.BICUBIC)
-    w, h = img.size
-    left, top = (w - 224) // 2, (h - 224) // 2
-    img = img.crop((left, top, left + 224, top + 224))
+    scale = RESIZE / min(w, h)
+    return img.resize((max(RESIZE, round(w * scale)), max(RESIZE, round(h * scale))), Image.BICUBIC)
+
+
+def to_input(img, left, top):
+    """The 224x224 crop of PIL RGB image img at (left, top) -> [1,3,224,224] float32, (x-127)/128."""
+    img = img.crop((left, top, left + CROP, top + CROP))
     x = (np.asarray(img, dtype=np.float32) - 127.0) / 128.0
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+
+def preprocess(rgb):
+    """HxWx3 uint8 RGB -> [1,3,224,224] float32 for EfficientNet-Lite (center crop)."""
+    img = resize_shorter(rgb)
+    w, h = img.size
+    return to_input(img, (w - CROP) // 2, (h - CROP) // 2)
 
 
 def softmax(z):

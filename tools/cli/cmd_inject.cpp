@@ -3,9 +3,6 @@
 // runs them on all cores in forked workers that re-execute each injection from the faulty node
 // onward, journals every record (re-running the same command resumes a killed campaign) and
 // writes the summary as JSON and the records as CSV.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
@@ -14,29 +11,28 @@
 #include "faults/campaign.hpp"
 #include "faults/dataset.hpp"
 #include "faults/journal.hpp"
+#include "faults/report_html.hpp"
 #include "faults/runner.hpp"
 #include "faults/statistics.hpp"
 #include "faults/summary.hpp"
-#include "io/onnx/loader.hpp"
-#include "runtime/machine.hpp"
+#include "faults/error_sim.hpp"
 #include "runtime/parallel.hpp"
+#include "tools/cli/campaign_setup.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/inject_mpi.hpp"
-
-extern const unsigned char sf_embedded_model[];
-extern const std::size_t sf_embedded_model_size;
 
 namespace sf::cli {
 
 namespace {
 
-constexpr const char* kEmbedded = "embedded";
-constexpr const char* kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+// Inputs whose golden runs give an error-model campaign's layer ranges.
+constexpr int64_t kRangeProfileInputs = 256;
 
 struct InjectArgs {
-  std::string model = kEmbedded;
+  std::string model = kEmbeddedModel;
   std::string data;
-  int64_t limit = 0;
+  int64_t limit = 0, offset = 0;
+  std::string error_model;
   double scale = 1.0 / 255.0;
   std::string fault = "flip:fp32";
   std::string site = "output";
@@ -46,7 +42,7 @@ struct InjectArgs {
   uint64_t seed = 1;
   int jobs = 0;
   double timeout = 0;
-  std::string journal, json, csv;
+  std::string journal, json, csv, html;
   double tolerance = 1e-5, critical_delta = 0.05;
   std::string scores = "auto";
   std::string abft = "off";
@@ -54,42 +50,6 @@ struct InjectArgs {
   bool no_progress = false;
   int64_t stop_after = 0;
 };
-
-// The machine probe runs OpenMP threads; campaign workers are forked, and libgomp's pool does
-// not survive fork. So an ABFT "auto" campaign without a given balance probes in a child.
-Status probe_in_child() {
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) return runtime_error("fork failed");
-  if (pid == 0) ::_exit(rt::load_or_probe() ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return runtime_error("the machine probe (for --abft auto) failed; pass --abft-balance");
-  return Status::ok();
-}
-
-Result<std::unique_ptr<rt::Session>> load(const InjectArgs& a, const faults::CampaignSpec& spec) {
-  rt::SessionOptions so;
-  so.threads = 1;  // workers are single-threaded processes (runner.hpp)
-  so.keep_constants = spec.site == faults::Site::kWeight;
-  auto mode = abft::parse_mode(a.abft);
-  if (!mode) return invalid_argument("unknown --abft '" + a.abft + "' (auto, global, tile, dmr, off)");
-  so.exec.abft = *mode;
-  so.exec.abft_balance = a.abft_balance;
-  if (*mode == abft::Mode::kAuto && a.abft_balance <= 0) {
-    SF_TRY(probe_in_child());
-    SF_ASSIGN_OR_RETURN(rt::MachineLoad m, rt::load_or_probe());
-    const double bw = m.info.bandwidth_gbs_for(1);
-    so.exec.abft_balance = bw > 0 ? m.info.peak_gflops_for(1) / bw : 0;
-  }
-  if (a.model == kEmbedded) {
-    SF_ASSIGN_OR_RETURN(onnx_io::LoadedModel m,
-                        onnx_io::load_model_bytes(sf_embedded_model, sf_embedded_model_size, ""));
-    return rt::Session::from_graph(std::move(m.graph), so);
-  }
-  return rt::Session::load(a.model, so);
-}
 
 void print_summary(const nlohmann::json& s, const faults::RunStats& st, const std::string& model) {
   std::printf("steadfast inject: %s, %s faults at %s sites, %lld injections over %zu layers\n",
@@ -130,22 +90,21 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
   if (a.tolerance < 0 || a.critical_delta < 0)
     return report(invalid_argument("--tolerance and --critical-delta must not be negative"));
 
-  auto session = load(a, spec);
-  if (!session) return report(session.status());
-  std::string data = a.data;
-  if (data.empty()) {
-    if (a.model != kEmbedded)
-      return report(invalid_argument("--data is required for a model file (FILE.npy, IDX images or random:N)"));
-    data = kFashionTest;
-    if (::access(data.c_str(), R_OK) != 0)
-      return report(invalid_argument(std::string("the embedded model's default data ") + kFashionTest +
-                                     " is missing (Debian package dataset-fashion-mnist); pass --data"));
+  if (!a.error_model.empty()) {
+    auto em = faults::load_error_model(a.error_model);
+    if (!em) return report(em.status());
+    spec.error_model = std::make_shared<const faults::ErrorModel>(std::move(em).value());
+    spec.error_model_label = a.error_model;
   }
+
+  auto session = load_campaign_session(a.model, spec.site, a.abft, a.abft_balance);
+  if (!session) return report(session.status());
   faults::DatasetOptions dopts;
   dopts.scale = a.scale;
   dopts.limit = a.limit;
+  dopts.offset = a.offset;
   dopts.seed = a.seed;
-  auto dataset = faults::load_dataset(**session, data, dopts);
+  auto dataset = load_campaign_data(**session, a.model, a.data, dopts);
   if (!dataset) return report(dataset.status());
   // One golden run in this process (single-threaded: no OpenMP pool before the workers fork)
   // gives the shapes the plan needs where the model leaves them free.
@@ -153,13 +112,18 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
   if (!sample) return report(sample.status().with_context("golden run of input 0"));
   auto campaign = faults::Campaign::plan(**session, spec, static_cast<int64_t>(dataset->items.size()), *sample);
   if (!campaign) return report(campaign.status());
+  if (spec.error_model) {  // the value classes draw from each layer's range over the inputs
+    auto ranges = faults::profile_ranges(**session, *campaign, *dataset, kRangeProfileInputs);
+    if (!ranges) return report(ranges.status());
+    if (auto st = campaign->set_ranges(*ranges); !st.is_ok()) return report(st);
+  }
 
-  const std::string model_id = a.model == kEmbedded ? "embedded:fashion_cnn" : a.model;
+  const std::string model_id = campaign_model_id(a.model);
   const std::string fp = campaign->fingerprint(model_id + "|" + dataset->description + "|abft=" + a.abft);
   std::string journal_path = !a.journal.empty() ? a.journal : "inject-" + fp + ".journal";
   if (shard.size > 1) journal_path += ".rank" + std::to_string(shard.rank) + "of" + std::to_string(shard.size);
   nlohmann::json header = {{"journal", "steadfast-inject"}, {"version", 1}, {"fingerprint", fp},
-                           {"model", model_id}, {"data", dataset->description}, {"fault", spec.fault.spec()},
+                           {"model", model_id}, {"data", dataset->description}, {"fault", spec.fault_label()},
                            {"site", faults::site_name(spec.site)}, {"seed", spec.seed},
                            {"injections", campaign->size()}, {"abft", a.abft}};
   auto journal = faults::Journal::open(journal_path, header);
@@ -215,6 +179,10 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
     auto st = faults::write_records_csv(a.csv, *records);
     if (!st.is_ok()) return report(st);
   }
+  if (!a.html.empty()) {
+    auto st = faults::write_campaign_html(a.html, summary);
+    if (!st.is_ok()) return report(st);
+  }
   return kExitOk;
 }
 
@@ -228,10 +196,14 @@ void add_inject_command(CLI::App& app, int& exit_code) {
                   "Inputs: FILE.npy ([N, ...] float32/uint8), IDX images (*idx3-ubyte[.gz]) or random:N "
                   "(default for the embedded model: the Fashion-MNIST test images)");
   cmd->add_option("--limit", args->limit, "Use only the first N inputs (0: all)")->default_val(0);
+  cmd->add_option("--offset", args->offset, "Skip the first N inputs (before --limit)")->default_val(0);
   cmd->add_option("--scale", args->scale, "Multiplier for uint8 data")->default_val(1.0 / 255.0);
   cmd->add_option("--fault", args->fault,
                   "Fault model: flip|stuck0|stuck1|random|zero[:fp32|fp16|bf16|int8][:bit=B][:bits=K][:adjacent]"
                   "[:elements=E][:lo=L:hi=H]")->default_val("flip:fp32");
+  cmd->add_option("--error-model", args->error_model,
+                  "Simulate errors: overwrite layer outputs with corruptions sampled from this error model "
+                  "(CLASSES JSON; `steadfast mine` makes one) instead of --fault")->check(CLI::ExistingFile);
   cmd->add_option("--sites", args->site, "Where faults land: output, weight or accumulator")->default_val("output");
   cmd->add_option("--layers", args->layers,
                   "Layers: node names (prefix*), op names or 'all' (default: Conv/Gemm/MatMul-like)")->delimiter(',');
@@ -244,6 +216,7 @@ void add_inject_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--journal", args->journal, "Journal file (default: inject-<fingerprint>.journal; an existing one is resumed)");
   cmd->add_option("--json", args->json, "Write the summary here");
   cmd->add_option("--csv", args->csv, "Write one row per injection here");
+  cmd->add_option("--html", args->html, "Write a self-contained HTML report with SVG charts here");
   cmd->add_option("--tolerance", args->tolerance, "Masked when every score is within this of the golden one")->default_val(1e-5);
   cmd->add_option("--critical-delta", args->critical_delta, "SDC-critical when the top-1 score moves more than this")->default_val(0.05);
   cmd->add_option("--scores", args->scores, "auto (softmax unless the output is a probability vector), softmax or raw")->default_val("auto");

@@ -30,6 +30,7 @@ void add_bench_command(CLI::App& app, int& exit_code);
 void add_abft_report_command(CLI::App& app, int& exit_code);
 void add_abft_campaign_command(CLI::App& app, int& exit_code);
 void add_inject_command(CLI::App& app, int& exit_code);
+void add_mine_command(CLI::App& app, int& exit_code);
 // The main job with no arguments: classify the embedded images with the embedded model.
 int run_embedded_default();
 

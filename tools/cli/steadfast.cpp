@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   sf::cli::add_abft_report_command(app, exit_code);
   sf::cli::add_abft_campaign_command(app, exit_code);
   sf::cli::add_inject_command(app, exit_code);
+  sf::cli::add_mine_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,28 @@
+// Set-up shared by the campaign commands (inject, mine): the model's session, configured for
+// campaign workers, and the campaign data with the embedded model's default.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.hpp"
+#include "faults/campaign.hpp"
+#include "faults/dataset.hpp"
+#include "runtime/session.hpp"
+
+namespace sf::cli {
+
+constexpr const char* kEmbeddedModel = "embedded";
+constexpr const char* kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+
+// A single-threaded session (campaign workers are single-threaded processes, runner.hpp) of
+// `model` (a file, or "embedded"), with weights kept for weight sites and ABFT as asked.
+Result<std::unique_ptr<rt::Session>> load_campaign_session(const std::string& model, faults::Site site,
+                                                           const std::string& abft, double abft_balance);
+// The campaign data: `data`, or for the embedded model the Fashion-MNIST test images by default.
+Result<faults::Dataset> load_campaign_data(const rt::Session& session, const std::string& model,
+                                           const std::string& data, const faults::DatasetOptions& opts);
+// How journals and summaries name the model.
+std::string campaign_model_id(const std::string& model);
+
+}  // namespace sf::cli
