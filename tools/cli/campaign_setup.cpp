@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "faults/error_sim.hpp"
 #include "io/onnx/loader.hpp"
 #include "runtime/machine.hpp"
 
@@ -66,6 +67,19 @@ Result<faults::Dataset> load_campaign_data(const rt::Session& session, const std
                               " is missing (Debian package dataset-fashion-mnist); pass --data");
   }
   return faults::load_dataset(session, source, opts);
+}
+
+Result<faults::Campaign> plan_campaign(const rt::Session& session, const faults::CampaignSpec& spec,
+                                       const faults::Dataset& data, bool ranges) {
+  auto sample = session.capture(data.items[0]);
+  if (!sample) return sample.status().with_context("golden run of input 0");
+  SF_ASSIGN_OR_RETURN(faults::Campaign c,
+                      faults::Campaign::plan(session, spec, static_cast<int64_t>(data.items.size()), *sample));
+  if (ranges) {
+    SF_ASSIGN_OR_RETURN(auto r, faults::profile_ranges(session, c, data, kRangeProfileInputs));
+    SF_TRY(c.set_ranges(r));
+  }
+  return c;
 }
 
 std::string campaign_model_id(const std::string& model) {

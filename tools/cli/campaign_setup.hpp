@@ -22,6 +22,14 @@ Result<std::unique_ptr<rt::Session>> load_campaign_session(const std::string& mo
 // The campaign data: `data`, or for the embedded model the Fashion-MNIST test images by default.
 Result<faults::Dataset> load_campaign_data(const rt::Session& session, const std::string& model,
                                            const std::string& data, const faults::DatasetOptions& opts);
+// Inputs whose golden runs give each layer's output range (error models).
+constexpr int64_t kRangeProfileInputs = 256;
+
+// Plans `spec` on `data`. One golden run in this process (single-threaded: no OpenMP pool before
+// campaign workers fork) gives the shapes the model leaves free. With `ranges`, each layer's
+// output range is profiled over the first kRangeProfileInputs inputs.
+Result<faults::Campaign> plan_campaign(const rt::Session& session, const faults::CampaignSpec& spec,
+                                       const faults::Dataset& data, bool ranges);
 // How journals and summaries name the model.
 std::string campaign_model_id(const std::string& model);
 

@@ -25,9 +25,6 @@ namespace sf::cli {
 
 namespace {
 
-// Inputs whose golden runs give an error-model campaign's layer ranges.
-constexpr int64_t kRangeProfileInputs = 256;
-
 struct InjectArgs {
   std::string model = kEmbeddedModel;
   std::string data;
@@ -106,17 +103,8 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
   dopts.seed = a.seed;
   auto dataset = load_campaign_data(**session, a.model, a.data, dopts);
   if (!dataset) return report(dataset.status());
-  // One golden run in this process (single-threaded: no OpenMP pool before the workers fork)
-  // gives the shapes the plan needs where the model leaves them free.
-  auto sample = (*session)->capture(dataset->items[0]);
-  if (!sample) return report(sample.status().with_context("golden run of input 0"));
-  auto campaign = faults::Campaign::plan(**session, spec, static_cast<int64_t>(dataset->items.size()), *sample);
+  auto campaign = plan_campaign(**session, spec, *dataset, spec.error_model != nullptr);
   if (!campaign) return report(campaign.status());
-  if (spec.error_model) {  // the value classes draw from each layer's range over the inputs
-    auto ranges = faults::profile_ranges(**session, *campaign, *dataset, kRangeProfileInputs);
-    if (!ranges) return report(ranges.status());
-    if (auto st = campaign->set_ranges(*ranges); !st.is_ok()) return report(st);
-  }
 
   const std::string model_id = campaign_model_id(a.model);
   const std::string fp = campaign->fingerprint(model_id + "|" + dataset->description + "|abft=" + a.abft);

@@ -79,13 +79,8 @@ int run_mine(const MineArgs& a) {
   dopts.seed = a.seed;
   auto dataset = load_campaign_data(**session, a.model, a.data, dopts);
   if (!dataset) return report(dataset.status());
-  auto sample = (*session)->capture(dataset->items[0]);
-  if (!sample) return report(sample.status().with_context("golden run of input 0"));
-  auto campaign = faults::Campaign::plan(**session, spec, static_cast<int64_t>(dataset->items.size()), *sample);
+  auto campaign = plan_campaign(**session, spec, *dataset, true);
   if (!campaign) return report(campaign.status());
-  auto ranges = faults::profile_ranges(**session, *campaign, *dataset, 256);
-  if (!ranges) return report(ranges.status());
-  if (auto st = campaign->set_ranges(*ranges); !st.is_ok()) return report(st);
 
   std::fprintf(stderr, "steadfast mine: %lld accumulator injections (%s) over %zu layers, %s\n",
                static_cast<long long>(campaign->size()), spec.fault.spec().c_str(), campaign->layers().size(),

@@ -18,6 +18,7 @@
 #include "faults/summary.hpp"
 #include "io/onnx/loader.hpp"
 #include "runtime/fault_observer.hpp"
+#include "tests/unit/faults/embedded_fixture.hpp"
 #include "tests/unit/kernels/fast_op_test_util.hpp"
 
 namespace sf::faults {
@@ -28,22 +29,10 @@ using test::same_outputs;
 const std::string kModel = std::string(SF_SOURCE_DIR) + "/models/embedded/fashion_cnn.onnx";
 
 std::unique_ptr<rt::Session> load(int threads, bool keep = false, bool fuse = true) {
-  rt::SessionOptions so;
-  so.threads = threads;
-  so.keep_constants = keep;
-  so.exec.fuse = fuse;
-  auto s = rt::Session::load(kModel, so);
-  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
-  return std::move(s).value();
+  return test_fixture::load_embedded(threads, keep, fuse);
 }
 
-Dataset data(const rt::Session& s, int n) {
-  DatasetOptions o;
-  o.seed = 5;
-  auto d = load_dataset(s, "random:" + std::to_string(n), o);
-  EXPECT_TRUE(d.is_ok()) << d.status().to_string();
-  return std::move(d).value();
-}
+Dataset data(const rt::Session& s, int n) { return test_fixture::random_inputs(s, n, 5); }
 
 TEST(Snapshot, RunFromEveryNodeIsBitIdenticalToAFullRun) {
   for (int threads : {1, 2}) {

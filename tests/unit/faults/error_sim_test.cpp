@@ -13,30 +13,18 @@
 #include "faults/injector.hpp"
 #include "io/onnx/loader.hpp"
 #include "runtime/fault_observer.hpp"
+#include "tests/unit/faults/embedded_fixture.hpp"
 
 namespace sf::faults {
 namespace {
 
 using nlohmann::json;
 
-const std::string kModel = std::string(SF_SOURCE_DIR) + "/models/embedded/fashion_cnn.onnx";
-
 std::unique_ptr<rt::Session> load(bool layout = true) {
-  rt::SessionOptions so;
-  so.threads = 1;
-  so.exec.layout = layout;
-  auto s = rt::Session::load(kModel, so);
-  EXPECT_TRUE(s.is_ok()) << s.status().to_string();
-  return std::move(s).value();
+  return test_fixture::load_embedded(1, false, true, layout);
 }
 
-Dataset data(const rt::Session& s, int n) {
-  DatasetOptions o;
-  o.seed = 7;
-  auto d = load_dataset(s, "random:" + std::to_string(n), o);
-  EXPECT_TRUE(d.is_ok()) << d.status().to_string();
-  return std::move(d).value();
-}
+Dataset data(const rt::Session& s, int n) { return test_fixture::random_inputs(s, n, 7); }
 
 Campaign plan(const rt::Session& s, const Dataset& d, CampaignSpec spec) {
   auto sample = s.capture(d.items[0]);
