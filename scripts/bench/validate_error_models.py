@@ -147,7 +147,8 @@ def markdown(res, cmdline):
     all_ok = True
     for m in res["models"]:
         out += [f"## {m['name']}", "",
-                f"Model `{m['model']}`, data {m['data']}; mining inputs: offset {m['mining_inputs'][0]}, "
+                f"Model `{os.path.relpath(m['model'], ROOT) if os.path.isabs(m['model']) else m['model']}`, "
+                f"data {m['data']}; mining inputs: offset {m['mining_inputs'][0]}, "
                 f"{m['mining_inputs'][1]} items ({m['mine_n']} injections per layer); validation inputs: offset "
                 f"{m['validation_inputs'][0]}, {m['validation_inputs'][1]} items ({m['n']} injections per layer "
                 "and campaign).", "",
