@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "faults/error_sim.hpp"
@@ -55,11 +56,26 @@ Result<std::unique_ptr<rt::Session>> load_campaign_session(const std::string& mo
   return rt::Session::load(model, so);
 }
 
-Result<faults::Dataset> load_campaign_data(const rt::Session& session, const std::string& model,
-                                           const std::string& data, const faults::DatasetOptions& opts) {
-  std::string source = data;
+void add_campaign_input_options(CLI::App* cmd, CampaignInputArgs& args) {
+  cmd->add_option("model", args.model, "ONNX model file, or 'embedded' (the default: the embedded Fashion-MNIST CNN)");
+  cmd->add_option("--data", args.data,
+                  "Inputs: FILE.npy ([N, ...] float32/uint8), IDX images (*idx3-ubyte[.gz]) or random:N "
+                  "(default for the embedded model: the Fashion-MNIST test images)");
+  cmd->add_option("--limit", args.limit, "Use only the first N inputs (0: all)")->default_val(0);
+  cmd->add_option("--offset", args.offset, "Skip the first N inputs (before --limit)")->default_val(0);
+  cmd->add_option("--scale", args.scale, "Multiplier for uint8 data")->default_val(1.0 / 255.0);
+}
+
+Result<faults::Dataset> load_campaign_data(const rt::Session& session, const CampaignInputArgs& in,
+                                           uint64_t seed) {
+  faults::DatasetOptions opts;
+  opts.scale = in.scale;
+  opts.limit = in.limit;
+  opts.offset = in.offset;
+  opts.seed = seed;
+  std::string source = in.data;
   if (source.empty()) {
-    if (model != kEmbeddedModel)
+    if (in.model != kEmbeddedModel)
       return invalid_argument("--data is required for a model file (FILE.npy, IDX images or random:N)");
     source = kFashionTest;
     if (::access(source.c_str(), R_OK) != 0)

@@ -10,6 +10,10 @@
 #include "faults/dataset.hpp"
 #include "runtime/session.hpp"
 
+namespace CLI {
+class App;
+}
+
 namespace sf::cli {
 
 constexpr const char* kEmbeddedModel = "embedded";
@@ -19,9 +23,18 @@ constexpr const char* kFashionTest = "/usr/share/datasets/fashion-mnist/t10k-ima
 // `model` (a file, or "embedded"), with weights kept for weight sites and ABFT as asked.
 Result<std::unique_ptr<rt::Session>> load_campaign_session(const std::string& model, faults::Site site,
                                                            const std::string& abft, double abft_balance);
-// The campaign data: `data`, or for the embedded model the Fashion-MNIST test images by default.
-Result<faults::Dataset> load_campaign_data(const rt::Session& session, const std::string& model,
-                                           const std::string& data, const faults::DatasetOptions& opts);
+// The model and inputs of a campaign command: `model [--data F] [--limit N] [--offset N] [--scale S]`.
+struct CampaignInputArgs {
+  std::string model = kEmbeddedModel;
+  std::string data;
+  int64_t limit = 0, offset = 0;
+  double scale = 1.0 / 255.0;
+};
+void add_campaign_input_options(CLI::App* cmd, CampaignInputArgs& args);
+// The campaign data: --data, or for the embedded model the Fashion-MNIST test images by default
+// (`seed`: random:N).
+Result<faults::Dataset> load_campaign_data(const rt::Session& session, const CampaignInputArgs& in,
+                                           uint64_t seed);
 // Inputs whose golden runs give each layer's output range (error models).
 constexpr int64_t kRangeProfileInputs = 256;
 

@@ -26,11 +26,8 @@ namespace sf::cli {
 namespace {
 
 struct InjectArgs {
-  std::string model = kEmbeddedModel;
-  std::string data;
-  int64_t limit = 0, offset = 0;
+  CampaignInputArgs in;
   std::string error_model;
-  double scale = 1.0 / 255.0;
   std::string fault = "flip:fp32";
   std::string site = "output";
   std::vector<std::string> layers;
@@ -94,19 +91,14 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
     spec.error_model_label = a.error_model;
   }
 
-  auto session = load_campaign_session(a.model, spec.site, a.abft, a.abft_balance);
+  auto session = load_campaign_session(a.in.model, spec.site, a.abft, a.abft_balance);
   if (!session) return report(session.status());
-  faults::DatasetOptions dopts;
-  dopts.scale = a.scale;
-  dopts.limit = a.limit;
-  dopts.offset = a.offset;
-  dopts.seed = a.seed;
-  auto dataset = load_campaign_data(**session, a.model, a.data, dopts);
+  auto dataset = load_campaign_data(**session, a.in, a.seed);
   if (!dataset) return report(dataset.status());
   auto campaign = plan_campaign(**session, spec, *dataset, spec.error_model != nullptr);
   if (!campaign) return report(campaign.status());
 
-  const std::string model_id = campaign_model_id(a.model);
+  const std::string model_id = campaign_model_id(a.in.model);
   const std::string fp = campaign->fingerprint(model_id + "|" + dataset->description + "|abft=" + a.abft);
   std::string journal_path = !a.journal.empty() ? a.journal : "inject-" + fp + ".journal";
   if (shard.size > 1) journal_path += ".rank" + std::to_string(shard.rank) + "of" + std::to_string(shard.size);
@@ -179,13 +171,7 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
 void add_inject_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<InjectArgs>();
   CLI::App* cmd = app.add_subcommand("inject", "Run a fault-injection campaign on a model");
-  cmd->add_option("model", args->model, "ONNX model file, or 'embedded' (the default: the embedded Fashion-MNIST CNN)");
-  cmd->add_option("--data", args->data,
-                  "Inputs: FILE.npy ([N, ...] float32/uint8), IDX images (*idx3-ubyte[.gz]) or random:N "
-                  "(default for the embedded model: the Fashion-MNIST test images)");
-  cmd->add_option("--limit", args->limit, "Use only the first N inputs (0: all)")->default_val(0);
-  cmd->add_option("--offset", args->offset, "Skip the first N inputs (before --limit)")->default_val(0);
-  cmd->add_option("--scale", args->scale, "Multiplier for uint8 data")->default_val(1.0 / 255.0);
+  add_campaign_input_options(cmd, args->in);
   cmd->add_option("--fault", args->fault,
                   "Fault model: flip|stuck0|stuck1|random|zero[:fp32|fp16|bf16|int8][:bit=B][:bits=K][:adjacent]"
                   "[:elements=E][:lo=L:hi=H]")->default_val("flip:fp32");

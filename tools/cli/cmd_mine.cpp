@@ -19,10 +19,7 @@ namespace sf::cli {
 namespace {
 
 struct MineArgs {
-  std::string model = kEmbeddedModel;
-  std::string data;
-  int64_t limit = 0, offset = 0;
-  double scale = 1.0 / 255.0;
+  CampaignInputArgs in;
   std::vector<std::string> layers;
   std::string fault = "flip:fp32";
   int64_t n = 0;
@@ -70,14 +67,9 @@ int run_mine(const MineArgs& a) {
   std::filesystem::create_directories(a.out, ec);
   if (ec) return report(io_error("cannot create '" + a.out + "': " + ec.message()));
 
-  auto session = load_campaign_session(a.model, spec.site, "off", 0);
+  auto session = load_campaign_session(a.in.model, spec.site, "off", 0);
   if (!session) return report(session.status());
-  faults::DatasetOptions dopts;
-  dopts.scale = a.scale;
-  dopts.limit = a.limit;
-  dopts.offset = a.offset;
-  dopts.seed = a.seed;
-  auto dataset = load_campaign_data(**session, a.model, a.data, dopts);
+  auto dataset = load_campaign_data(**session, a.in, a.seed);
   if (!dataset) return report(dataset.status());
   auto campaign = plan_campaign(**session, spec, *dataset, true);
   if (!campaign) return report(campaign.status());
@@ -97,12 +89,12 @@ int run_mine(const MineArgs& a) {
   if (!mined) return report(mined.status());
 
   std::printf("steadfast mine: %s, error models of %zu layers (values: %s, eps %g) in %s\n",
-              campaign_model_id(a.model).c_str(), mined->size(), a.values.c_str(), a.eps, a.out.c_str());
+              campaign_model_id(a.in.model).c_str(), mined->size(), a.values.c_str(), a.eps, a.out.c_str());
   for (faults::MinedLayer& m : *mined) {
     const std::string path = (std::filesystem::path(a.out) / file_name_for(m.layer)).string();
     // Where it came from, kept verbatim by readers (an "_" member).
     m.model.extra["_steadfast_source"] = {
-        {"model", campaign_model_id(a.model)}, {"layer", m.layer}, {"op", m.op},
+        {"model", campaign_model_id(a.in.model)}, {"layer", m.layer}, {"op", m.op},
         {"shape_chw", {m.view.C, m.view.H, m.view.W}}, {"range", {m.lo, m.hi}},
         {"fault", spec.fault.spec()}, {"site", "accumulator"}, {"seed", a.seed},
         {"data", dataset->description}, {"eps", a.eps}, {"values", a.values}, {"fired", m.fired}};
@@ -118,13 +110,7 @@ void add_mine_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<MineArgs>();
   CLI::App* cmd = app.add_subcommand(
       "mine", "Mine CLASSES-style error models from accumulator-level injections, one JSON file per layer");
-  cmd->add_option("model", args->model, "ONNX model file, or 'embedded' (the default: the embedded Fashion-MNIST CNN)");
-  cmd->add_option("--data", args->data,
-                  "Inputs: FILE.npy, IDX images (*idx3-ubyte[.gz]) or random:N (default for the embedded "
-                  "model: the Fashion-MNIST test images)");
-  cmd->add_option("--limit", args->limit, "Use only the first N inputs (0: all)")->default_val(0);
-  cmd->add_option("--offset", args->offset, "Skip the first N inputs (before --limit)")->default_val(0);
-  cmd->add_option("--scale", args->scale, "Multiplier for uint8 data")->default_val(1.0 / 255.0);
+  add_campaign_input_options(cmd, args->in);
   cmd->add_option("--layers", args->layers,
                   "Layers: node names (prefix*), op names or 'all' (default: Conv/Gemm/MatMul-like)")->delimiter(',');
   cmd->add_option("--fault", args->fault, "Accumulator fault: flip:fp32 or flip:fp32:bit=B")->default_val("flip:fp32");

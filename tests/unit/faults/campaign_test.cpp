@@ -107,13 +107,7 @@ TEST(Injector, AccumulatorFaultsMatchAFullRunWithTheKernelHook) {
     auto rec = inj.run(i);
     ASSERT_TRUE(rec.is_ok()) << rec.status().to_string();
     ASSERT_TRUE((*rec)["fired"].get<bool>());
-    const auto& f = (*rec)["faults"][0];
-    cpu::AccumulatorFault af;
-    af.skip_tiles = f["tile"].get<int64_t>();
-    af.row_pick = f["row_pick"].get<uint32_t>();
-    af.col_pick = f["col_pick"].get<uint32_t>();
-    af.at = f["at"].get<double>();
-    af.bit = __builtin_ctz(f["mask"].get<uint32_t>());
+    const cpu::AccumulatorFault af = test_fixture::recorded_accumulator_fault(*rec);
     const CampaignLayer& l = c.layers()[c.describe(i).layer];
     rt::AccumulatorFaultObserver obs(l.node, af);
     const Classification want = full_run_class(*s, d, (*rec)["input"].get<int64_t>(), &obs, c);

@@ -116,13 +116,7 @@ TEST(ErrorSim, MinedLayerOutputsMatchAFullRunWithTheKernelHook) {
     ASSERT_TRUE(lo.is_ok()) << lo.status().to_string();
     auto rec = full_inj.run(i);  // the same injection's fault, as recorded
     ASSERT_TRUE(rec.is_ok());
-    const auto& f = (*rec)["faults"][0];
-    cpu::AccumulatorFault af;
-    af.skip_tiles = f["tile"].get<int64_t>();
-    af.row_pick = f["row_pick"].get<uint32_t>();
-    af.col_pick = f["col_pick"].get<uint32_t>();
-    af.at = f["at"].get<double>();
-    af.bit = __builtin_ctz(f["mask"].get<uint32_t>());
+    const cpu::AccumulatorFault af = test_fixture::recorded_accumulator_fault(*rec);
     const CampaignLayer& l = c.layers()[lo->layer];
     rt::AccumulatorFaultObserver arm(l.node, af);
     Capture cap(l.node);
