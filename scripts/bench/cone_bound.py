@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How much re-execution a single-element output fault needs, in multiply-accumulates (MACs).
 
-    .venv/bin/python scripts/bench/cone_bound.py build/models/resnet18.onnx
+    .venv/bin/python scripts/bench/cone_bound.py build/models/resnet18.onnx \
+        [--profile PROFILE.json] [--peak-gflops F] [--jobs J] [--peer-rate R] [--rate S]
 
 For every Conv/Gemm layer of the model (the campaign's default layers, equal allocation) and 40
 random output positions each, it sums the MACs of
@@ -13,13 +14,28 @@ random output positions each, it sums the MACs of
     everything after a global pool or a Gemm in full.
 The ratio bounds the speed-up any exact cone-limited re-execution could give at equal kernel
 efficiency (small regions run less efficiently, so the real gain is lower).
+
+With --profile (the JSON of `steadfast profile MODEL --threads 1 --random --json FILE`) it also
+weights each node by its measured time instead of its MACs: a convolution costs its measured time
+times the share of its output the cone covers (times 1/C_in for the one-channel first consumer);
+other nodes after the fault cost their full time. That ratio is the gain at today's per-layer
+kernel efficiency; with --rate (the campaign's measured injections/s) it gives the rate such a
+re-execution would reach. --peak-gflops (the probe's peak on --jobs cores) gives the best case:
+the cone's MACs at 100% of the peak; --peer-rate (PyTorchFI's injections/s) turns both into
+multiples of the peer.
 """
-import sys, random
+import argparse, json, random
 import onnx
 from onnx import shape_inference
-if len(sys.argv) != 2:
-    raise SystemExit(__doc__)
-m = shape_inference.infer_shapes(onnx.load(sys.argv[1]))
+ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+ap.add_argument("model")
+ap.add_argument("--profile", help="steadfast profile --threads 1 --json output for MODEL")
+ap.add_argument("--peak-gflops", type=float, help="FMA peak of the cores the campaign uses, GFLOP/s")
+ap.add_argument("--peer-rate", type=float, help="the peer's injections per second")
+ap.add_argument("--rate", type=float, help="steadfast's measured injections per second (re-executing from the node)")
+ap.add_argument("--samples", type=int, default=40, help="random output positions per layer")
+a = ap.parse_args()
+m = shape_inference.infer_shapes(onnx.load(a.model))
 g = m.graph
 shapes = {}
 for v in list(g.value_info) + list(g.input) + list(g.output):
@@ -46,20 +62,33 @@ for n in nodes:
         w = inits.get(n.input[1]); full.append(w.dims[0] * w.dims[1] if w else 0)
     else:
         full.append(0)
+# Measured milliseconds per ONNX node (fused nodes keep the name of their Conv/Gemm; nodes the
+# engine removed or fused away cost 0, their time is in the node that absorbed them).
+ms = [0.0] * len(nodes)
+if a.profile:
+    with open(a.profile) as f:
+        prof = json.load(f)
+    by_name = {p["name"]: p["ms"] for p in prof["nodes"]}
+    for i, n in enumerate(nodes):
+        ms[i] = by_name.get(n.name, 0.0)
+    if not any(ms[i] for i, n in enumerate(nodes) if n.op_type == 'Conv'):
+        raise SystemExit("--profile: no Conv node of the model has a time in the profile (another model?)")
 layers = [i for i, n in enumerate(nodes) if n.op_type in ('Conv', 'Gemm')]
 random.seed(1)
 tot_from, tot_cone = 0, 0
+tot_from_ms, tot_cone_ms = 0.0, 0.0
 for k in layers:
     out = nodes[k].output[0]; s = shapes[out]
-    samples = 40
+    samples = a.samples
     cf, cc = 0, 0
+    cf_ms, cc_ms = 0.0, 0.0
     for _ in range(samples):
         if len(s) == 4 and min(s) > 0:
             h, w = random.randrange(s[2]), random.randrange(s[3])
             region = {out: (h, h, w, w, True)}  # rows, cols, single-channel?
         else:
             region = {out: None}
-        cost = 0
+        cost, cost_ms = 0, 0.0
         for j in range(k + 1, len(nodes)):
             n = nodes[j]
             ins = [region[i] for i in n.input if i in region]
@@ -69,6 +98,7 @@ for k in layers:
             if any(r is None for r in ins) or len(os_) != 4:
                 region[o] = None
                 cost += full[j]
+                cost_ms += ms[j]
                 continue
             r0 = min(r[0] for r in ins); r1 = max(r[1] for r in ins)
             c0 = min(r[2] for r in ins); c1 = max(r[3] for r in ins)
@@ -83,15 +113,38 @@ for k in layers:
                 if n.op_type == 'Conv':
                     w = inits[n.input[1]]
                     cost += w.dims[0] * (1 if single else w.dims[1]) * w.dims[2] * w.dims[3] * area
+                    cost_ms += ms[j] * area / (os_[2] * os_[3]) / (w.dims[1] if single else 1)
+                else:
+                    cost_ms += ms[j]
                 region[o] = (lo_r, hi_r, lo_c, hi_c, False)
             elif n.op_type == 'GlobalAveragePool':
                 region[o] = None
             else:
                 region[o] = (r0, r1, c0, c1, single)
+                cost_ms += ms[j]
         cc += cost
         cf += sum(full[k + 1:])
+        cc_ms += cost_ms
+        cf_ms += sum(ms[k + 1:])
     tot_from += cf / samples; tot_cone += cc / samples
+    tot_from_ms += cf_ms / samples; tot_cone_ms += cc_ms / samples
 L = len(layers); F = sum(full)
 print(f"layers {L}; full network {F/1e6:.0f} M MACs; mean per injection: from the faulty node {tot_from/L/1e6:.0f} M "
       f"({100*tot_from/L/F:.0f}%), receptive cone only {tot_cone/L/1e6:.0f} M ({100*tot_cone/L/F:.0f}%); "
       f"ratio {tot_from/tot_cone:.2f}x")
+if a.profile:
+    fm, cm = tot_from_ms / L, tot_cone_ms / L
+    line = (f"measured single-thread times ({prof['model'] if 'model' in prof else 'profile'}): mean per injection from the "
+            f"faulty node {fm:.2f} ms, receptive cone only {cm:.2f} ms; ratio {fm/cm:.2f}x")
+    if a.rate:
+        line += f"; {a.rate:.0f} inj/s re-executing from the node -> {a.rate * fm / cm:.0f} inj/s cone-limited"
+        if a.peer_rate:
+            line += f" ({a.rate * fm / cm / a.peer_rate:.1f}x the peer)"
+    print(line)
+if a.peak_gflops:
+    best = a.peak_gflops * 1e9 / (2 * tot_cone / L)
+    line = (f"best case: the cone's {tot_cone/L/1e6:.0f} M MACs per injection at 100% of {a.peak_gflops:.1f} GFLOP/s "
+            f"-> {best:.0f} inj/s")
+    if a.peer_rate:
+        line += f" = {best / a.peer_rate:.1f}x the peer's {a.peer_rate:.1f} inj/s"
+    print(line)
