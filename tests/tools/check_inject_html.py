@@ -19,14 +19,14 @@ The checker is first run on copies of the page with one layer's bar removed and 
 lengthened, and must reject both. An --html path that cannot be written must exit 2 with a
 message naming it. Exits 77 (ctest: skipped) when Chromium is missing.
 """
-import argparse
 import html.parser
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
+
+import headless
 import sys
 import zlib
 
@@ -276,17 +276,6 @@ def screenshot_problems(path):
     return problems
 
 
-def chromium(browser, args, path, timeout=120):
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--user-data-dir=" + os.path.join(os.path.dirname(path), "chromium-profile")]
-    p = subprocess.run(cmd + args + ["file://" + path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True, timeout=timeout)
-    if p.returncode != 0:
-        print(p.stderr[-2000:])
-        raise SystemExit(f"chromium exited {p.returncode}")
-    return p.stdout
-
-
 def broken_pages(text):
     """Copies of the page the checker must reject: one layer bar removed, one bar lengthened."""
     start = text.index('<g class="layer"')
@@ -299,14 +288,8 @@ def broken_pages(text):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steadfast", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--chromium", default="chromium")
-    args = ap.parse_args()
-    browser = shutil.which(args.chromium)
+    args, browser = headless.parse_args(__doc__)
     if not browser:
-        print(f"SKIP: {args.chromium} not found (scripts/setup installs Debian's chromium)")
         return 77
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
@@ -327,14 +310,14 @@ def main():
         path = os.path.join(work, "broken.html")
         with open(path, "w", encoding="utf-8") as f:
             f.write(broken)
-        if not check_dom(chromium(browser, ["--dump-dom"], path), s):
+        if not check_dom(headless.chromium(browser, ["--dump-dom"], path), s):
             problems.append(f"the checker accepted a page with {what}")
 
-    problems += check_dom(chromium(browser, ["--dump-dom"], page), s)
+    problems += check_dom(headless.chromium(browser, ["--dump-dom"], page), s)
     shot = os.path.join(work, "inject.png")
     if os.path.exists(shot):
         os.remove(shot)
-    chromium(browser, ["--screenshot=" + shot, "--window-size=1000,1400"], page)
+    headless.chromium(browser, ["--screenshot=" + shot, "--window-size=1000,1400"], page)
     problems += screenshot_problems(shot)
 
     # An unwritable report path: exit 2 and a message naming it (the journal makes this a resume).

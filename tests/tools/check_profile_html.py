@@ -13,12 +13,12 @@ Profiles the embedded model (--json and --html), then loads the page in headless
 The checker is first run on a copy of the page with one circle removed and must reject it, so a
 checker that accepts anything fails the test. Exits 77 (ctest: skipped) when Chromium is missing.
 """
-import argparse
 import html.parser
 import json
 import os
-import shutil
 import subprocess
+
+import headless
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -113,17 +113,6 @@ def check_dom(dom, prof):
     return problems
 
 
-def chromium(browser, args, url, timeout=120):
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--user-data-dir=" + os.path.join(os.path.dirname(url.replace("file://", "")), "chromium-profile")]
-    p = subprocess.run(cmd + args + [url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=timeout)
-    if p.returncode != 0:
-        print(p.stderr[-2000:])
-        raise SystemExit(f"chromium exited {p.returncode}")
-    return p.stdout
-
-
 def has_colour(png_path, rgb, tol=40):
     from PIL import Image
     img = Image.open(png_path).convert("RGB")
@@ -134,14 +123,8 @@ def has_colour(png_path, rgb, tol=40):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steadfast", required=True)
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--chromium", default="chromium")
-    args = ap.parse_args()
-    browser = shutil.which(args.chromium)
+    args, browser = headless.parse_args(__doc__)
     if not browser:
-        print(f"SKIP: {args.chromium} not found (scripts/setup installs Debian's chromium)")
         return 77
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
@@ -159,13 +142,13 @@ def main():
     broken = os.path.join(work, "broken.html")
     with open(broken, "w") as f:
         f.write(text[:start] + text[text.index("</circle>", start) + len("</circle>"):])
-    if not check_dom(chromium(browser, ["--dump-dom"], "file://" + broken), prof):
+    if not check_dom(headless.chromium(browser, ["--dump-dom"], broken), prof):
         print("FAIL: the checker accepted a page with a circle removed")
         return 1
 
-    problems = check_dom(chromium(browser, ["--dump-dom"], "file://" + page), prof)
+    problems = check_dom(headless.chromium(browser, ["--dump-dom"], page), prof)
     shot = os.path.join(work, "profile.png")
-    chromium(browser, ["--screenshot=" + shot, "--window-size=1000,1400"], "file://" + page)
+    headless.chromium(browser, ["--screenshot=" + shot, "--window-size=1000,1400"], page)
     if not os.path.exists(shot):
         problems.append("no screenshot written")
     else:
