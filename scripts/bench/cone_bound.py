@@ -2,7 +2,7 @@
 """How much re-execution a single-element output fault needs, in multiply-accumulates (MACs).
 
     .venv/bin/python scripts/bench/cone_bound.py build/models/resnet18.onnx \
-        [--profile PROFILE.json] [--peak-gflops F] [--jobs J] [--peer-rate R] [--rate S]
+        [--profile PROFILE.json] [--peak-gflops F] [--peer-rate R] [--rate S]
 
 For every Conv/Gemm layer of the model (the campaign's default layers, equal allocation) and 40
 random output positions each, it sums the MACs of
@@ -20,7 +20,7 @@ weights each node by its measured time instead of its MACs: a convolution costs 
 times the share of its output the cone covers (times 1/C_in for the one-channel first consumer);
 other nodes after the fault cost their full time. That ratio is the gain at today's per-layer
 kernel efficiency; with --rate (the campaign's measured injections/s) it gives the rate such a
-re-execution would reach. --peak-gflops (the probe's peak on --jobs cores) gives the best case:
+re-execution would reach. --peak-gflops (the probe's peak of the cores the campaign uses) gives the best case:
 the cone's MACs at 100% of the peak; --peer-rate (PyTorchFI's injections/s) turns both into
 multiples of the peer.
 """
