@@ -291,8 +291,7 @@ def main():
     args, browser = headless.parse_args(__doc__)
     if not browser:
         return 77
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
+    work = args.work
     page, sj, journal = (os.path.join(work, f) for f in ("inject.html", "inject.json", "inject.journal"))
     for f in (page, sj, journal):
         if os.path.exists(f):

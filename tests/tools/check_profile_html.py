@@ -126,8 +126,7 @@ def main():
     args, browser = headless.parse_args(__doc__)
     if not browser:
         return 77
-    work = os.path.abspath(args.work)
-    os.makedirs(work, exist_ok=True)
+    work = args.work
     env = dict(os.environ, STEADFAST_CACHE_DIR=os.path.join(work, "cache"))
     page, pj = os.path.join(work, "profile.html"), os.path.join(work, "profile.json")
     cmd = [args.steadfast, "profile", MODEL, "--random", "--runs", "3", "--warmup", "1",

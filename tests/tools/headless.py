@@ -7,12 +7,15 @@ import subprocess
 
 
 def parse_args(doc):
-    """--steadfast, --work and --chromium; returns (args, browser path or None when not found)."""
+    """--steadfast, --work (made, and made absolute) and --chromium; returns (args, browser path or
+    None when not found)."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steadfast", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--chromium", default="chromium")
     args = ap.parse_args()
+    args.work = os.path.abspath(args.work)
+    os.makedirs(args.work, exist_ok=True)
     browser = shutil.which(args.chromium)
     if not browser:
         print(f"SKIP: {args.chromium} not found (scripts/setup installs Debian's chromium)")

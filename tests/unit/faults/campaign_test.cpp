@@ -52,16 +52,7 @@ TEST(Snapshot, RunFromEveryNodeIsBitIdenticalToAFullRun) {
 }
 
 Campaign plan(const rt::Session& s, const Dataset& d, const std::string& fault, Site site, int64_t n) {
-  CampaignSpec spec;
-  spec.fault = *parse_fault_model(fault);
-  spec.site = site;
-  spec.n = n;
-  spec.seed = 11;
-  auto sample = s.capture(d.items[0]);
-  EXPECT_TRUE(sample.is_ok());
-  auto c = Campaign::plan(s, spec, static_cast<int64_t>(d.items.size()), *sample);
-  EXPECT_TRUE(c.is_ok()) << c.status().to_string();
-  return std::move(c).value();
+  return test_fixture::plan_campaign(s, d, test_fixture::spec_of(fault, site, n, 11));
 }
 
 Classification full_run_class(const rt::Session& s, const Dataset& d, int64_t input,

@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faults/campaign.hpp"
 #include "faults/dataset.hpp"
+#include "faults/fault_model.hpp"
 #include "kernels/cpu/gemm/abft.hpp"
 #include "runtime/session.hpp"
 
@@ -33,6 +35,25 @@ inline Dataset random_inputs(const rt::Session& s, int n, uint64_t seed) {
   auto d = load_dataset(s, "random:" + std::to_string(n), o);
   EXPECT_TRUE(d.is_ok()) << d.status().to_string();
   return std::move(d).value();
+}
+
+// A campaign of `fault` (parse_fault_model's syntax) at `site`: n injections, seeded.
+inline CampaignSpec spec_of(const std::string& fault, Site site, int64_t n, uint64_t seed) {
+  CampaignSpec spec;
+  spec.fault = *parse_fault_model(fault);
+  spec.site = site;
+  spec.n = n;
+  spec.seed = seed;
+  return spec;
+}
+
+// The campaign `spec` plans over the inputs of d (the first input's golden run as the sample).
+inline Campaign plan_campaign(const rt::Session& s, const Dataset& d, const CampaignSpec& spec) {
+  auto sample = s.capture(d.items[0]);
+  EXPECT_TRUE(sample.is_ok());
+  auto c = Campaign::plan(s, spec, static_cast<int64_t>(d.items.size()), *sample);
+  EXPECT_TRUE(c.is_ok()) << c.status().to_string();
+  return std::move(c).value();
 }
 
 // The accumulator fault an injection record describes (Injector::inject_accumulator's "faults").

@@ -26,15 +26,13 @@ std::unique_ptr<rt::Session> load(bool layout = true) {
 
 Dataset data(const rt::Session& s, int n) { return test_fixture::random_inputs(s, n, 7); }
 
-Campaign plan(const rt::Session& s, const Dataset& d, CampaignSpec spec) {
-  auto sample = s.capture(d.items[0]);
-  EXPECT_TRUE(sample.is_ok());
-  auto c = Campaign::plan(s, spec, static_cast<int64_t>(d.items.size()), *sample);
-  EXPECT_TRUE(c.is_ok()) << c.status().to_string();
-  auto r = profile_ranges(s, *c, d, 0);
+// The campaign with its layers' value ranges profiled over d.
+Campaign plan(const rt::Session& s, const Dataset& d, const CampaignSpec& spec) {
+  Campaign c = test_fixture::plan_campaign(s, d, spec);
+  auto r = profile_ranges(s, c, d, 0);
   EXPECT_TRUE(r.is_ok()) << r.status().to_string();
-  EXPECT_TRUE(c->set_ranges(*r).is_ok());
-  return std::move(c).value();
+  EXPECT_TRUE(c.set_ranges(*r).is_ok());
+  return c;
 }
 
 // Keeps a copy of one node's first output; optionally overwrites one element of it first.
@@ -95,7 +93,7 @@ TEST(ErrorSim, ChwViewOfChannelsLastEqualsTheNchwLayer) {
     double worst = 0;
     for (size_t i = 0; i < ca.size(); ++i) worst = std::max(worst, std::fabs(double(ca[i]) - cb[i]));
     EXPECT_LT(worst, 1e-4) << la.name;
-    EXPECT_EQ(la.lo <= la.hi, true);
+    EXPECT_LE(la.lo, la.hi);
   }
   EXPECT_GE(channels_last, 2);  // the convolutions run channels-last
 }
@@ -103,12 +101,7 @@ TEST(ErrorSim, ChwViewOfChannelsLastEqualsTheNchwLayer) {
 TEST(ErrorSim, MinedLayerOutputsMatchAFullRunWithTheKernelHook) {
   auto s = load();
   const Dataset d = data(*s, 2);
-  CampaignSpec spec;
-  spec.fault = *parse_fault_model("flip:fp32");
-  spec.site = Site::kAccumulator;
-  spec.n = 24;
-  spec.seed = 5;
-  const Campaign c = plan(*s, d, spec);
+  const Campaign c = plan(*s, d, test_fixture::spec_of("flip:fp32", Site::kAccumulator, 24, 5));
   Injector layer_inj(*s, c, d, false), full_inj(*s, c, d, false);
   int differ = 0;
   for (int64_t i = 0; i < c.size(); ++i) {
@@ -150,12 +143,9 @@ TEST(ErrorSim, ErrorModelInjectionsMatchAFullRunWritingTheSameValue) {
   dc.count = 3, dc.frequency = 1;
   sc.domain_classes.push_back(dc);
   m.classes.push_back(sc);
-  CampaignSpec spec;
-  spec.fault = *parse_fault_model("flip:fp32");
+  CampaignSpec spec = test_fixture::spec_of("flip:fp32", Site::kOutput, 80, 9);
   spec.error_model = std::make_shared<const ErrorModel>(m);
   spec.error_model_label = "test";
-  spec.n = 80;
-  spec.seed = 9;
   const Campaign c = plan(*s, d, spec);
   Injector inj(*s, c, d, false);
   int none = 0, changed = 0;
@@ -192,9 +182,7 @@ TEST(ErrorSim, ErrorModelInjectionsMatchAFullRunWritingTheSameValue) {
 TEST(ErrorSim, ErrorModelsNeedOutputSites) {
   auto s = load();
   const Dataset d = data(*s, 1);
-  CampaignSpec spec;
-  spec.fault = *parse_fault_model("flip:fp32");
-  spec.site = Site::kWeight;
+  CampaignSpec spec = test_fixture::spec_of("flip:fp32", Site::kWeight, 0, 1);
   ErrorModel m;
   spec.error_model = std::make_shared<const ErrorModel>(m);
   auto sample = s->capture(d.items[0]);
