@@ -6,11 +6,27 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <optional>
 
 #include "runtime/machine.hpp"
 
 namespace sf::bench {
+
+// A 64-byte aligned float buffer (as the engine's arena gives kernels), so no benchmark pays for
+// cache-line-split vector loads that inference does not.
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+using Buffer = std::unique_ptr<float[], AlignedFree>;
+
+inline Buffer make_buffer(int64_t floats, float fill = 0.0f) {
+  const size_t bytes = (static_cast<size_t>(floats) * 4 + 63) / 64 * 64;
+  Buffer b(static_cast<float*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes)));
+  for (int64_t i = 0; i < floats; ++i) b[i] = fill;
+  return b;
+}
 
 // Measured fp32 FMA peak in GFLOP/s for `threads` threads (MachineInfo::peak_gflops_for); 0 when
 // the probe fails (then no "% of peak" is reported).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/kernels/bench_util.hpp"
 #include "core/cpu_features.hpp"
 #include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
@@ -57,29 +58,29 @@ double flops(const cpu::ConvNhwcShape& s) {
 // im2col: the narrow-output path (im2col matrix built inside the timed loop, flat pixel tiles).
 void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel* k, bool im2col) {
   const cpu::ConvNhwcShape s = make_shape(l);
-  std::vector<float> x(static_cast<size_t>(s.padded_h() * s.padded_w() * s.in_c), 0.5f);
-  std::vector<float> w(static_cast<size_t>(s.out_c * s.in_per_group() * s.taps()), 0.25f);
-  std::vector<float> packed(static_cast<size_t>(cpu::conv_nhwc_packed_floats(s, k->nr)));
-  cpu::conv_nhwc_pack_weights(s, k->nr, w.data(), packed.data());
-  std::vector<float> y(static_cast<size_t>(s.out_h * s.out_w * s.out_c));
+  const bench::Buffer x = bench::make_buffer(s.padded_h() * s.padded_w() * s.in_c, 0.5f);
+  const bench::Buffer w = bench::make_buffer(s.out_c * s.in_per_group() * s.taps(), 0.25f);
+  const bench::Buffer packed = bench::make_buffer(cpu::conv_nhwc_packed_floats(s, k->nr));
+  cpu::conv_nhwc_pack_weights(s, k->nr, w.get(), packed.get());
+  const bench::Buffer y = bench::make_buffer(s.out_h * s.out_w * s.out_c);
   std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
   cpu::conv_nhwc_tap_offsets(s, offsets.data());
   cpu::ConvNhwcOperands op;
-  op.x = x.data();
-  op.packed_w = packed.data();
+  op.x = x.get();
+  op.packed_w = packed.get();
   op.tap_offsets = offsets.data();
-  op.y = y.data();
+  op.y = y.get();
   op.act.kind = Activation::kRelu;
   const int64_t mg = s.out_per_group();
   // A pointwise layer (or im2col) tiles the flat pixel index; others tile each output row.
   const bool flat = s.pointwise() || im2col;
   const int64_t rows = flat ? 1 : s.out_h;
   const int64_t pixels = flat ? s.out_h * s.out_w : s.out_w;
-  std::vector<float> cols(im2col ? static_cast<size_t>(cpu::conv_nhwc_im2col_floats(s)) : 0);
+  const bench::Buffer cols = bench::make_buffer(im2col ? cpu::conv_nhwc_im2col_floats(s) : 0);
   op.im2col = im2col;
-  if (im2col) op.x = cols.data();
+  if (im2col) op.x = cols.get();
   for (auto _ : state) {
-    if (im2col) cpu::conv_nhwc_im2col_rows(s, x.data(), cols.data(), 0, pixels);
+    if (im2col) cpu::conv_nhwc_im2col_rows(s, x.get(), cols.get(), 0, pixels);
     for (int64_t oh = 0; oh < rows; ++oh)
       for (int64_t ow0 = 0; ow0 < pixels; ow0 += 64) {
         cpu::ConvNhwcTile t;
@@ -93,18 +94,16 @@ void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel
           cpu::conv_nhwc_tile(s, *k, op, t);
         }
       }
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(y.get());
   }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(flops(s) * static_cast<double>(state.iterations()) * 1e-9,
-                         benchmark::Counter::kIsRate);
+  bench::report_gflops(state, flops(s), 1);
 }
 
 void bench_depthwise(benchmark::State& state, LayerShape l, const cpu::DepthwiseKernel* k) {
   const cpu::ConvNhwcShape s = make_shape(l);
-  std::vector<float> x(static_cast<size_t>(s.padded_h() * s.padded_w() * s.in_c), 0.5f);
-  std::vector<float> w(static_cast<size_t>(s.taps() * s.in_c), 0.25f);
-  std::vector<float> y(static_cast<size_t>(s.out_h * s.out_w * s.out_c));
+  const bench::Buffer x = bench::make_buffer(s.padded_h() * s.padded_w() * s.in_c, 0.5f);
+  const bench::Buffer w = bench::make_buffer(s.taps() * s.in_c, 0.25f);
+  const bench::Buffer y = bench::make_buffer(s.out_h * s.out_w * s.out_c);
   cpu::DepthwiseRowArgs a;
   a.padded_w = s.padded_w();
   a.channels = s.in_c;
@@ -112,20 +111,18 @@ void bench_depthwise(benchmark::State& state, LayerShape l, const cpu::Depthwise
   a.kernel_w = s.kernel_w;
   a.stride_w = s.stride_w;
   a.out_w = s.out_w;
-  a.weights = w.data();
+  a.weights = w.get();
   a.act.kind = Activation::kClip;
   a.act.beta = 6.0f;
   for (auto _ : state) {
     for (int64_t oh = 0; oh < s.out_h; ++oh) {
-      a.src = x.data() + oh * s.stride_h * s.padded_w() * s.in_c;
-      a.dst = y.data() + oh * s.out_w * s.out_c;
+      a.src = x.get() + oh * s.stride_h * s.padded_w() * s.in_c;
+      a.dst = y.get() + oh * s.out_w * s.out_c;
       k->fn(a);
     }
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(y.get());
   }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(flops(s) * static_cast<double>(state.iterations()) * 1e-9,
-                         benchmark::Counter::kIsRate);
+  bench::report_gflops(state, flops(s), 1);
 }
 
 int register_conv_benchmarks() {

@@ -24,22 +24,14 @@
 
 namespace {
 
+using sf::bench::Buffer;
+using sf::bench::make_buffer;
 using sf::cpu::BrgemmKernel;
-
-struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
-};
-using Buffer = std::unique_ptr<float, AlignedFree>;
 
 double process_cpu_seconds() {
   timespec t;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-Buffer make_buffer(int64_t floats) {
-  const size_t bytes = (static_cast<size_t>(floats) * 4 + 63) / 64 * 64;
-  return Buffer(static_cast<float*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes)));
 }
 
 void bm_gemm(benchmark::State& state, const BrgemmKernel* kern) {

@@ -431,42 +431,50 @@ TEST(ConvFast, Im2colIsChosenForNarrowOutputsOnly) {
   EXPECT_FALSE(cpu::conv_nhwc_use_im2col(s, 6));  // pointwise: one flat GEMM already
 }
 
+// Channel counts that reach every block shape of the vector variants: 45 (AVX-512: two full
+// vectors and a masked one; AVX2: a two-vector block with a masked second vector), 61 (AVX-512:
+// a masked second vector), 16 (one whole AVX-512 vector, two AVX2 ones), 5 (one masked vector).
 TEST(ConvFast, EveryDepthwiseVariantMatchesNaiveLoop) {
-  const int64_t ch = 45, pw = 9, kh = 3, kw = 3, out_w = 4, stride = 2, dil = 1;
-  const Tensor src = random_tensor({kh, pw, ch}, 21);
-  const Tensor w = random_tensor({kh * kw, ch}, 22);
-  const Tensor b = random_tensor({ch}, 23);
-  const Tensor r = random_tensor({out_w, ch}, 24);
-  for (const cpu::DepthwiseKernel& k : cpu::depthwise_kernels()) {
-    if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
-    for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kTanh}) {
-      std::vector<float> dst(static_cast<size_t>(out_w * ch), -7.0f);
-      cpu::DepthwiseRowArgs p;
-      p.src = src.data<float>();
-      p.padded_w = pw;
-      p.channels = ch;
-      p.kernel_h = kh;
-      p.kernel_w = kw;
-      p.stride_w = stride;
-      p.dilation_h = p.dilation_w = dil;
-      p.out_w = out_w;
-      p.weights = w.data<float>();
-      p.bias = b.data<float>();
-      p.residual = r.data<float>();
-      p.dst = dst.data();
-      p.act.kind = a;
-      k.fn(p);
-      for (int64_t ow = 0; ow < out_w; ++ow)
-        for (int64_t c = 0; c < ch; ++c) {
-          double acc = b.data<float>()[c] + double(r.data<float>()[ow * ch + c]);
-          for (int64_t i = 0; i < kh; ++i)
-            for (int64_t j = 0; j < kw; ++j)
-              acc += double(src.data<float>()[(i * pw + ow * stride + j) * ch + c]) *
-                     w.data<float>()[(i * kw + j) * ch + c];
-          const double want = apply_activation(p.act, static_cast<float>(acc));
-          ASSERT_NEAR(dst[static_cast<size_t>(ow * ch + c)], want, 1e-5 * (1 + std::fabs(want)))
-              << k.name << " " << activation_name(a) << " pixel " << ow << " channel " << c;
-        }
+  const int64_t pw = 9, kh = 3, kw = 3, out_w = 4, stride = 2, dil = 1;
+  for (const int64_t ch : {45, 61, 16, 5}) {
+    const Tensor src = random_tensor({kh, pw, ch}, 21);
+    const Tensor w = random_tensor({kh * kw, ch}, 22);
+    const Tensor b = random_tensor({ch}, 23);
+    const Tensor r = random_tensor({out_w, ch}, 24);
+    for (const cpu::DepthwiseKernel& k : cpu::depthwise_kernels()) {
+      if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
+      for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kTanh}) {
+        // One float past the row: a masked store must not write it.
+        std::vector<float> dst(static_cast<size_t>(out_w * ch + 1), -7.0f);
+        cpu::DepthwiseRowArgs p;
+        p.src = src.data<float>();
+        p.padded_w = pw;
+        p.channels = ch;
+        p.kernel_h = kh;
+        p.kernel_w = kw;
+        p.stride_w = stride;
+        p.dilation_h = p.dilation_w = dil;
+        p.out_w = out_w;
+        p.weights = w.data<float>();
+        p.bias = b.data<float>();
+        p.residual = r.data<float>();
+        p.dst = dst.data();
+        p.act.kind = a;
+        k.fn(p);
+        for (int64_t ow = 0; ow < out_w; ++ow)
+          for (int64_t c = 0; c < ch; ++c) {
+            double acc = b.data<float>()[c] + double(r.data<float>()[ow * ch + c]);
+            for (int64_t i = 0; i < kh; ++i)
+              for (int64_t j = 0; j < kw; ++j)
+                acc += double(src.data<float>()[(i * pw + ow * stride + j) * ch + c]) *
+                       w.data<float>()[(i * kw + j) * ch + c];
+            const double want = apply_activation(p.act, static_cast<float>(acc));
+            ASSERT_NEAR(dst[static_cast<size_t>(ow * ch + c)], want, 1e-5 * (1 + std::fabs(want)))
+                << k.name << " " << activation_name(a) << " channels " << ch << " pixel " << ow
+                << " channel " << c;
+          }
+        EXPECT_EQ(dst.back(), -7.0f) << k.name << " wrote past the row, channels " << ch;
+      }
     }
   }
 }

@@ -40,45 +40,64 @@ inline typename V::reg dw_activate(typename V::reg v, const ActivationSpec& act)
   }
 }
 
-// kP pixels from ow0, kVV channel vectors from c; the last vector holds `last` channels (<= kW).
-template <class V, int kP, int kVV>
+// kP pixels from ow0, kVV channel vectors from c; with kTail the last vector holds `last` (< W)
+// channels and is loaded and stored masked. Every loop over pixels and vectors is unrolled and
+// the tail is a template parameter, so the accumulators live in registers (with a runtime tail
+// test inside the tap loop GCC kept the one-vector blocks' accumulators on the stack).
+template <class V, int kP, int kVV, bool kTail>
 inline void dw_block(const DepthwiseRowArgs& p, int64_t ow0, int64_t c, int last, bool act_in_regs,
                      double* lanes) {
   using R = typename V::reg;
   constexpr int W = V::kW;
   const int64_t ch = p.channels, step = p.stride_w * ch;
-  auto load = [&](const float* at, int v) { return v == kVV - 1 && last < W ? V::load_n(at, last) : V::load(at); };
+  const auto load = [&](const float* at, int v) -> R {
+    if constexpr (kTail) {
+      if (v == kVV - 1) return V::load_n(at, last);
+    }
+    return V::load(at);
+  };
   R acc[kP][kVV];
+#pragma GCC unroll 16
   for (int q = 0; q < kP; ++q)
+#pragma GCC unroll 4
     for (int v = 0; v < kVV; ++v) acc[q][v] = V::zero();
   const float* src = p.src + ow0 * step + c;
-  for (int64_t i = 0; i < p.kernel_h; ++i)
-    for (int64_t j = 0; j < p.kernel_w; ++j) {
-      const float* x = src + (i * p.dilation_h * p.padded_w + j * p.dilation_w) * ch;
-      const float* w = p.weights + (i * p.kernel_w + j) * ch + c;
+  const int64_t row_step = p.dilation_h * p.padded_w * ch, tap_step = p.dilation_w * ch;
+  const float* w = p.weights + c;
+  for (int64_t i = 0; i < p.kernel_h; ++i, src += row_step)
+    for (int64_t j = 0; j < p.kernel_w; ++j, w += ch) {
+      const float* x = src + j * tap_step;
       R wv[kVV];
+#pragma GCC unroll 4
       for (int v = 0; v < kVV; ++v) wv[v] = load(w + v * W, v);
+#pragma GCC unroll 16
       for (int q = 0; q < kP; ++q)
+#pragma GCC unroll 4
         for (int v = 0; v < kVV; ++v) acc[q][v] = V::fma(load(x + q * step + v * W, v), wv[v], acc[q][v]);
     }
   if (lanes) {  // masked lanes hold zeros
     R t = acc[0][0];
+#pragma GCC unroll 16
     for (int q = 0; q < kP; ++q)
+#pragma GCC unroll 4
       for (int v = q == 0 ? 1 : 0; v < kVV; ++v) t = V::add(t, acc[q][v]);
     alignas(64) float f[W];
     V::store(f, t);
     for (int l = 0; l < W; ++l) lanes[l] += f[l];
   }
   R bias[kVV];
+#pragma GCC unroll 4
   for (int v = 0; v < kVV; ++v) bias[v] = p.bias ? load(p.bias + c + v * W, v) : V::zero();
+#pragma GCC unroll 16
   for (int q = 0; q < kP; ++q) {
     const int64_t at = (ow0 + q) * ch + c;
+#pragma GCC unroll 4
     for (int v = 0; v < kVV; ++v) {
       R r = acc[q][v];
       if (p.bias) r = V::add(r, bias[v]);
       if (p.residual) r = V::add(r, load(p.residual + at + v * W, v));
       if (act_in_regs) r = dw_activate<V>(r, p.act);
-      if (v == kVV - 1 && last < W)
+      if (kTail && v == kVV - 1)
         V::store_n(p.dst + at + v * W, r, last);
       else
         V::store(p.dst + at + v * W, r);
@@ -92,12 +111,16 @@ inline void dw_run(const DepthwiseRowArgs& p, int64_t ow0, bool act_in_regs, dou
   constexpr int W = V::kW;
   const int64_t ch = p.channels;
   int64_t c = 0;
-  for (; c + kDwVecs * W <= ch; c += kDwVecs * W) dw_block<V, kP, kDwVecs>(p, ow0, c, W, act_in_regs, lanes);
+  for (; c + kDwVecs * W <= ch; c += kDwVecs * W)
+    dw_block<V, kP, kDwVecs, false>(p, ow0, c, W, act_in_regs, lanes);
+  static_assert(kDwVecs == 2, "the channel remainder below covers one and two vectors");
   const int64_t rest = ch - c;
   if (rest > W)
-    dw_block<V, kP, 2>(p, ow0, c, static_cast<int>(rest - W), act_in_regs, lanes);
+    dw_block<V, kP, 2, true>(p, ow0, c, static_cast<int>(rest - W), act_in_regs, lanes);
+  else if (rest == W)
+    dw_block<V, kP, 1, false>(p, ow0, c, W, act_in_regs, lanes);
   else if (rest > 0)
-    dw_block<V, kP, 1>(p, ow0, c, static_cast<int>(rest), act_in_regs, lanes);
+    dw_block<V, kP, 1, true>(p, ow0, c, static_cast<int>(rest), act_in_regs, lanes);
 }
 
 template <class V>

@@ -183,9 +183,15 @@ int64_t winograd_tile_count(const WinogradConv& p) {
 
 int64_t winograd_block_tiles(const WinogradConv& p) {
   const int64_t alpha = winograd_alpha(p.tile);
-  const int64_t fit = kBlockBudgetFloats / (alpha * alpha * (p.c + p.k));
-  return std::min(std::clamp(fit, kMinBlockTiles, kMaxBlockTiles),
-                  std::max<int64_t>(1, winograd_tile_count(p)));
+  const int64_t tiles = std::max<int64_t>(1, winograd_tile_count(p));
+  const int64_t fit = std::clamp(kBlockBudgetFloats / (alpha * alpha * (p.c + p.k)), kMinBlockTiles,
+                                 kMaxBlockTiles);
+  if (fit >= tiles) return tiles;
+  // An even number of equal blocks: threads take whole blocks, so an odd count (3 blocks of 22
+  // tiles and a last of 5 on a 27x27 layer) left one of two threads idle for a third of the
+  // layer. The count does not depend on the thread count, so neither do the tiles' results.
+  const int64_t blocks = (ceil_div(tiles, fit) + 1) / 2 * 2;
+  return ceil_div(tiles, blocks);
 }
 
 int64_t winograd_scratch_floats(const WinogradConv& p, int64_t block) {

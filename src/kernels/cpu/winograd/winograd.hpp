@@ -190,7 +190,9 @@ struct WinogradConv {
 };
 
 // Tiles of the whole batch (n * ceil(oh/m) * ceil(ow/m)) and a block size that keeps a block's
-// V and M (alpha^2 * T * (C + K) floats) within about half of a 1 MiB L2, at least 8 tiles.
+// V and M (alpha^2 * T * (C + K) floats) within about half of a 1 MiB L2, at least 8 tiles,
+// and splits a layer of more tiles into an even number of near-equal blocks (two threads get
+// equal shares); the size depends only on the layer, never on the thread count.
 int64_t winograd_tile_count(const WinogradConv& p);
 int64_t winograd_block_tiles(const WinogradConv& p);
 // Scratch floats one call of winograd_conv_tiles needs for `block` tiles.
