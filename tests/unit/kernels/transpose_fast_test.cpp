@@ -26,22 +26,30 @@ using test::same_bytes;
 TEST(TransposeKernels, EveryVariantMatchesNaiveLoop) {
   const std::pair<int64_t, int64_t> sizes[] = {{1, 1},   {1, 17},  {17, 1},  {8, 8},  {16, 16},
                                                {7, 9},   {15, 17}, {16, 33}, {33, 16}, {31, 47},
-                                               {64, 3},  {3, 64},  {40, 40}, {2, 100}};
+                                               {64, 3},  {3, 64},  {40, 40}, {2, 100},
+                                               {3, 50},  {3, 5},   {3, 16}};
   for (const cpu::TransposeKernel& k : cpu::transpose_kernels()) {
     if (!cpu_has(k.isa)) continue;
-    for (const auto& [rows, cols] : sizes) {
-      const int64_t lds = cols + 3, ldd = rows + 5;
-      std::mt19937 gen(static_cast<uint32_t>(rows * 131 + cols));
-      std::vector<uint32_t> src(static_cast<size_t>(rows * lds));
-      for (uint32_t& v : src) v = gen();
-      std::vector<uint32_t> dst(static_cast<size_t>(cols * ldd), 0xDEADBEEFu);
-      k.fn(src.data(), lds, dst.data(), ldd, rows, cols);
-      for (int64_t j = 0; j < cols; ++j)
-        for (int64_t i = 0; i < ldd; ++i) {
-          const uint32_t want = i < rows ? src[static_cast<size_t>(i * lds + j)] : 0xDEADBEEFu;
-          ASSERT_EQ(dst[static_cast<size_t>(j * ldd + i)], want)
-              << k.name << " " << rows << "x" << cols << " at (" << j << ", " << i << ")";
-        }
+    // Padded destination rows, then dense ones (ldd == rows: three rows take the interleave).
+    for (const int64_t pad : {5, 0}) {
+      for (const auto& [rows, cols] : sizes) {
+        const int64_t lds = cols + 3, ldd = rows + pad;
+        std::mt19937 gen(static_cast<uint32_t>(rows * 131 + cols));
+        std::vector<uint32_t> src(static_cast<size_t>(rows * lds));
+        for (uint32_t& v : src) v = gen();
+        // One element more than the block: no variant may write it.
+        std::vector<uint32_t> dst(static_cast<size_t>(cols * ldd + 1), 0xDEADBEEFu);
+        k.fn(src.data(), lds, dst.data(), ldd, rows, cols);
+        for (int64_t j = 0; j < cols; ++j)
+          for (int64_t i = 0; i < ldd; ++i) {
+            const uint32_t want = i < rows ? src[static_cast<size_t>(i * lds + j)] : 0xDEADBEEFu;
+            ASSERT_EQ(dst[static_cast<size_t>(j * ldd + i)], want)
+                << k.name << " " << rows << "x" << cols << " ldd " << ldd << " at (" << j << ", "
+                << i << ")";
+          }
+        EXPECT_EQ(dst.back(), 0xDEADBEEFu)
+            << k.name << " " << rows << "x" << cols << " wrote past the end";
+      }
     }
   }
 }
