@@ -181,24 +181,34 @@ TEST(BrgemmKernels, ListEndsWithScalarAndSelectHonoursCap) {
   set_max_isa_for_testing(-1);
 }
 
-// brgemm_select_for_n: the best ISA's variant with the fullest panels, the list's first on ties,
-// an `_abft` variant exactly when asked for, checked against a fill computed here.
+// brgemm_select_for_n: the best ISA's variant with the fullest panels among those it may take
+// (a tile narrower than half the first one's only when n fits one of its panels), the list's
+// first on ties, an `_abft` variant exactly when asked for, checked against a fill computed here.
 TEST(BrgemmKernels, SelectForNPicksTheFullestPanels) {
   for (bool abft : {false, true})
-    for (int64_t n : {1, 16, 24, 32, 40, 64, 96, 100, 128, 144, 1000}) {
+    for (int64_t n : {1, 16, 24, 32, 40, 64, 80, 96, 100, 112, 128, 144, 1000}) {
       const BrgemmKernel& k = brgemm_select_for_n(n, abft);
+      const BrgemmKernel& first = brgemm_select(abft);
       EXPECT_EQ(k.abft, abft);
-      EXPECT_EQ(k.isa, brgemm_select(abft).isa);
+      EXPECT_EQ(k.isa, first.isa);
       auto fill = [n](const BrgemmKernel& v) {
         return static_cast<double>(n) / static_cast<double>((n + v.nr - 1) / v.nr * v.nr);
       };
+      auto allowed = [&](const BrgemmKernel& v) { return 2 * v.nr >= first.nr || n <= v.nr; };
+      EXPECT_TRUE(allowed(k)) << k.name << " for n " << n;
       for (const BrgemmKernel& other : brgemm_kernels()) {
-        if (other.isa != k.isa || other.abft != abft) continue;
+        if (other.isa != k.isa || other.abft != abft || !allowed(other)) continue;
         EXPECT_GE(fill(k), fill(other)) << k.name << " vs " << other.name << " for n " << n;
         if (&other == &k) break;  // earlier entries must fill strictly less
         EXPECT_GT(fill(k), fill(other)) << k.name << " vs " << other.name << " for n " << n;
       }
     }
+  // On AVX-512: 16 columns take the 24x16 tile, 40 and 80 stay on the wide ones.
+  if (brgemm_select().isa == Isa::kAvx512) {
+    EXPECT_EQ(brgemm_select_for_n(16).nr, 16);
+    EXPECT_GE(brgemm_select_for_n(40).nr, 32);
+    EXPECT_GE(brgemm_select_for_n(80).nr, 32);
+  }
 }
 
 TEST(BrgemmKernels, ShapesModesAndEpilogues) {

@@ -82,8 +82,10 @@ std::span<const BrgemmKernel> brgemm_kernels();
 const BrgemmKernel& brgemm_select(bool tile_abft = false);
 // For a GEMM with n columns: among the variants of the best ISA max_isa() allows, the one whose
 // panels waste the fewest columns (n / roundup(n, nr) highest; ties: the earlier in the list).
-// A 6x64 tile fills 24 of 64 columns for n = 24; 12x32 fills 24 of 32. The variants sum every
-// output over K in the same order, so the choice changes speed, not results.
+// A 6x64 tile fills 24 of 64 columns for n = 24; 12x32 fills 24 of 32. Tiles narrower than half
+// the first variant's (24x16) are taken only when n fits one of their panels (n <= 16: the
+// 16-channel projections of MobileNetV2 and EfficientNet-Lite0). The variants sum every output
+// over K in the same order, so the choice changes speed, not results.
 const BrgemmKernel& brgemm_select_for_n(int64_t n, bool tile_abft = false);
 // The `_abft` twin of `k` (same isa and tile, so the same packing), or `k` itself if it is one.
 const BrgemmKernel& brgemm_abft_twin(const BrgemmKernel& k);
