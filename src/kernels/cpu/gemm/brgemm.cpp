@@ -39,7 +39,8 @@ const BrgemmKernel& brgemm_select_for_n(int64_t n, bool tile_abft) {
   // ran MobileNetV2 and EfficientNet-Lite0 slower; on 16 channels they halve the wasted lanes.
   const auto allowed = [&](const BrgemmKernel& k) { return k.nr >= first.nr / 2 || n <= k.nr; };
   for (const BrgemmKernel& k : kKernels)
-    if (k.isa == first.isa && k.abft == tile_abft && allowed(k) && fill(k) > fill(*best)) best = &k;
+    if (k.isa == first.isa && k.abft == tile_abft && allowed(k) && fill(k) > fill(*best))
+      best = &k;
   return *best;
 }
 

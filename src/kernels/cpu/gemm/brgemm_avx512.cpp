@@ -73,6 +73,8 @@ void brgemm_f32__avx512_24x16(const BrgemmArgs& p) { simd::BrgemmTile<V512, 24, 
 
 void brgemm_f32__avx512_12x32_abft(const BrgemmArgs& p) { simd::BrgemmTile<V512, 12, 2, true>::run(p); }
 void brgemm_f32__avx512_6x64_abft(const BrgemmArgs& p) { simd::BrgemmTile<V512, 6, 4, true>::run(p); }
-void brgemm_f32__avx512_24x16_abft(const BrgemmArgs& p) { simd::BrgemmTile<V512, 24, 1, true>::run(p); }
+void brgemm_f32__avx512_24x16_abft(const BrgemmArgs& p) {
+  simd::BrgemmTile<V512, 24, 1, true>::run(p);
+}
 
 }  // namespace sf::cpu

@@ -1,8 +1,9 @@
 // AVX-512 2-D transpose of 4-byte elements (formula in transpose.hpp): 16x16 tiles through
 // registers (unpacklo/hi_ps, unpacklo/hi_pd, two rounds of shuffle_f32x4: bit moves only,
 // exact); three rows into a dense destination (an RGB image to NHWC) are interleaved by
-// permutes instead (interleave3). Edge tiles (fewer than 16 rows or columns) use the same transpose with masked loads
-// (rows x cols, the rest zero) and masked stores (cols rows of `rows` lanes), so no scalar tail.
+// permutes instead (interleave3). Edge tiles (fewer than 16 rows or columns) use the same
+// transpose with masked loads (rows x cols, the rest zero) and masked stores (cols rows of `rows`
+// lanes), so no scalar tail.
 // Tiles are visited column strip by column strip, so each destination row is written front to
 // back (a cold destination streams in; row strips outer were up to 5x slower there).
 // GCC 12 reports the _mm512_undefined_ps() placeholders inside its unpack/shuffle intrinsics as
