@@ -11,6 +11,14 @@
 
 namespace sf::cli {
 
+namespace {
+// mpirun (OpenMPI) started this process as one of several ranks.
+bool launched_as_rank() {
+  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  return size && std::atoi(size) > 1;
+}
+}  // namespace
+
 #ifdef SF_HAVE_MPI
 
 namespace {
@@ -28,8 +36,7 @@ void wait_gently(MPI_Request* req) {
 
 Result<MpiShard> mpi_start() {
   MpiShard s;
-  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
-  if (!size || std::atoi(size) <= 1) return s;
+  if (!launched_as_rank()) return s;
   int provided = 0;
   if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
     return runtime_error("MPI_Init failed");
@@ -100,8 +107,7 @@ void mpi_abort(const MpiShard& shard, int code) {
 #else
 
 Result<MpiShard> mpi_start() {
-  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
-  if (size && std::atoi(size) > 1)
+  if (launched_as_rank())
     return unsupported("started under mpirun, but this steadfast was built without MPI "
                        "(install libopenmpi-dev and rebuild)");
   return MpiShard{};

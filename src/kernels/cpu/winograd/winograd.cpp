@@ -187,9 +187,9 @@ int64_t winograd_block_tiles(const WinogradConv& p) {
   const int64_t fit = std::clamp(kBlockBudgetFloats / (alpha * alpha * (p.c + p.k)), kMinBlockTiles,
                                  kMaxBlockTiles);
   if (fit >= tiles) return tiles;
-  // An even number of equal blocks: threads take whole blocks, so an odd count (3 blocks of 22
-  // tiles and a last of 5 on a 27x27 layer) left one of two threads idle for a third of the
-  // layer. The count does not depend on the thread count, so neither do the tiles' results.
+  // An even number of near-equal blocks: threads take whole blocks, so an odd count (F(4,3) on
+  // 27x27: blocks of 22, 22 and 5 tiles) gave one of two threads 44 tiles and the other 5. The
+  // count does not depend on the thread count, so neither do the tiles' results.
   const int64_t blocks = (ceil_div(tiles, fit) + 1) / 2 * 2;
   return ceil_div(tiles, blocks);
 }
