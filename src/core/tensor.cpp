@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/buffer_pool.hpp"
+
 namespace sf {
 
 namespace {
@@ -48,7 +50,7 @@ Result<Tensor> Tensor::make_arena(int64_t bytes) {
   t.dtype_ = DType::kU8;
   t.shape_ = {bytes};
   t.numel_ = bytes;
-  t.owner_ = aligned_alloc_bytes(static_cast<size_t>(bytes), false);
+  t.owner_ = BufferPool::global().take(static_cast<size_t>(bytes));
   if (!t.owner_) return resource_limit("out of memory allocating an arena of " + std::to_string(bytes) + " bytes");
   t.data_ = t.owner_.get();
   return t;

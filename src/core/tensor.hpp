@@ -28,7 +28,8 @@ class Tensor {
                              int64_t limit_bytes = MemoryLimit::kDefaultBytes);
   // Wraps external memory without owning it (the caller keeps it alive).
   static Tensor view(DType dtype, const Shape& shape, void* data);
-  // A 64-byte-aligned byte buffer whose contents are not initialised (memory arenas).
+  // A page-aligned byte buffer whose contents are not initialised (memory arenas, scratch), from
+  // BufferPool::global(): released arenas are reused by the next request of a similar size.
   static Result<Tensor> make_arena(int64_t bytes);
   // A tensor over `bytes` of this buffer starting at `byte_offset`, sharing its ownership (a slot
   // of an arena). The caller guarantees the range lies inside the buffer.

@@ -2,12 +2,14 @@
 #include "runtime/fast_ops/attention.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "runtime/abft_guard.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/scratch.hpp"
 
 namespace sf::rt {
 
@@ -86,9 +88,13 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
   // the same K and V; a head split between two threads is summed by both (same values).
   const bool checked = kernel.abft && log;
   const int64_t per_head = checked ? cpu::attention_checks_doubles(lk, d) : 0;
+  std::atomic<bool> out_of_memory{false};
   parallel_for(threads, b * h * q_blocks, [&](int64_t t0, int64_t t1) {
-    std::vector<float> scratch(
-        static_cast<size_t>(cpu::attention_scratch_floats(lq, lk, d, checked)));
+    const ScratchFloats scratch(cpu::attention_scratch_floats(lq, lk, d, checked));
+    if (!scratch) {
+      out_of_memory = true;
+      return;
+    }
     std::vector<double> checks(static_cast<size_t>(per_head));
     int64_t checks_of = -1;  // the head `checks` holds
     for (int64_t t = t0; t < t1; ++t) {
@@ -112,6 +118,7 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
       kernel.fn(a, q0, std::min(cpu::kAttentionBr, lq - q0), scratch.data());
     }
   });
+  if (out_of_memory) return resource_limit("out of memory for attention scratch");
   return Status::ok();
 }
 

@@ -6,6 +6,7 @@
 #include "runtime/fast_ops/conv.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "abft/conv_checksum.hpp"
@@ -17,6 +18,7 @@
 #include "runtime/abft_guard.hpp"
 #include "runtime/fast_ops/families.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/scratch.hpp"
 
 namespace sf::rt {
 
@@ -149,8 +151,9 @@ class ConvFastKernel final : public PreparedKernel {
   Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
                        const std::vector<double>& out_sums, const std::vector<float>& tile_sums,
                        const float* w_now) const;
-  void compute_depthwise(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
-                         std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
+  Status compute_depthwise(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
+                         bool pad_as_needed, std::vector<double>* out_sums,
+                         std::vector<float>* tile_sums) const;
 
   ConvFastSpec spec_;
   bool depthwise_;
@@ -398,21 +401,43 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
 // column sums and |.| sums, eltwise kColSumAbs, while the rows are in cache) into the row's
 // [2][taps][C] slot of tile_sums; rows whose slots would exceed kConvTileSumsMaxFloats leave
 // tile_sums empty and verify_global makes its summed-area pass instead.
-void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
-                                       const cpu::ConvNhwcOperands& op,
+// With pad_as_needed, op.x is the unpadded input and nothing is padded up front: the output
+// pixels whose windows lie inside the input read it in place (the kernel's row stride is then
+// the input's), and only the windows that cross the rim (the first and last output rows, the
+// first and last columns of the others) are padded into a small per-thread patch (from the buffer pool).
+// The taps and their order are the same, so the outputs are the same bits as from a padded copy;
+// but the layer reads its input once, instead of copying it whole into scratch and reading the
+// copy back (on MobileNetV2's 112x112x96 layer that copy and re-read cost more than the arithmetic).
+Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
+                                       const cpu::ConvNhwcOperands& op, bool pad_as_needed,
                                        std::vector<double>* out_sums,
                                        std::vector<float>* tile_sums) const {
   const int64_t c = s.in_c, row_floats = s.out_w * c, rows = s.batch * s.out_h;
   const int64_t slot = 2 * s.taps() * c;
+  const int64_t window_h = (s.kernel_h - 1) * s.dilation_h + 1;
+  const int64_t window_w = (s.kernel_w - 1) * s.dilation_w + 1;
+  // Output columns [ow_lo, ow_hi) read only input columns: ow * stride_w - pad_left >= 0 and
+  // ow * stride_w - pad_left + window_w <= in_w.
+  const int64_t ow_lo = std::min(s.out_w, (s.pad_left + s.stride_w - 1) / s.stride_w);
+  const int64_t ow_hi =
+      s.in_w + s.pad_left < window_w
+          ? ow_lo
+          : std::clamp<int64_t>((s.in_w + s.pad_left - window_w) / s.stride_w + 1, ow_lo, s.out_w);
   if (out_sums) out_sums->assign(static_cast<size_t>(rows), 0.0);
   const bool sum_inputs = tile_sums && rows * slot <= kConvTileSumsMaxFloats;
   if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * slot) : 0, 0.0f);
   const cpu::EltwiseKernel& ek = cpu::eltwise_select();
+  std::atomic<bool> out_of_memory{false};
   parallel_for(threads, rows, [&](int64_t b, int64_t e) {
+    const ScratchFloats patch_buf(pad_as_needed ? window_h * s.padded_w() * c : 0);
+    if (!patch_buf) {
+      out_of_memory = true;
+      return;
+    }
+    float* patch = pad_as_needed ? patch_buf.data() : nullptr;
     for (int64_t r = b; r < e; ++r) {
       const int64_t img = r / s.out_h, oh = r % s.out_h;
       cpu::DepthwiseRowArgs a;
-      a.src = op.x + (img * s.padded_h() + oh * s.stride_h) * s.padded_w() * c;
       a.padded_w = s.padded_w();
       a.channels = c;
       a.kernel_h = s.kernel_h;
@@ -427,12 +452,45 @@ void ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
       a.dst = op.y + r * row_floats;
       a.act = op.act;
       if (out_sums) a.out_sum = &(*out_sums)[static_cast<size_t>(r)];
-      dw_->fn(a);
-      if (!sum_inputs) continue;
-      float* sum = tile_sums->data() + r * slot;
-      add_window_tap_sums(ek, s, a.src, op.tap_offsets, s.out_w, 0, c, sum, sum + slot / 2);
+      if (!patch) {
+        a.src = op.x + (img * s.padded_h() + oh * s.stride_h) * s.padded_w() * c;
+        dw_->fn(a);
+        if (!sum_inputs) continue;
+        float* sum = tile_sums->data() + r * slot;
+        add_window_tap_sums(ek, s, a.src, op.tap_offsets, s.out_w, 0, c, sum, sum + slot / 2);
+        continue;
+      }
+      const int64_t prow = oh * s.stride_h, ih = prow - s.pad_top;
+      // Output columns [o0, o1) from the padded patch of their windows.
+      const auto from_patch = [&](int64_t o0, int64_t o1) {
+        if (o1 <= o0) return;
+        const int64_t pcol = o0 * s.stride_w, cols = (o1 - 1 - o0) * s.stride_w + window_w;
+        cpu::conv_nhwc_pad_patch(s, op.x, img, prow, window_h, pcol, cols, patch);
+        cpu::DepthwiseRowArgs p = a;
+        p.src = patch;
+        p.padded_w = cols;
+        p.out_w = o1 - o0;
+        p.dst = a.dst + o0 * c;
+        if (a.residual) p.residual = a.residual + o0 * c;
+        dw_->fn(p);
+      };
+      if (ih < 0 || ih + window_h > s.in_h || ow_hi == ow_lo) {
+        from_patch(0, s.out_w);
+        continue;
+      }
+      from_patch(0, ow_lo);
+      cpu::DepthwiseRowArgs p = a;
+      p.src = op.x + ((img * s.in_h + ih) * s.in_w + ow_lo * s.stride_w - s.pad_left) * c;
+      p.padded_w = s.in_w;
+      p.out_w = ow_hi - ow_lo;
+      p.dst = a.dst + ow_lo * c;
+      if (a.residual) p.residual = a.residual + ow_lo * c;
+      dw_->fn(p);
+      from_patch(ow_hi, s.out_w);
     }
   });
+  if (out_of_memory) return resource_limit("out of memory for a depthwise padding patch");
+  return Status::ok();
 }
 
 Status ConvFastKernel::run(KernelContext& ctx) const {
@@ -456,7 +514,11 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
     to_nhwc(threads, xp, s.batch, s.in_c, in_hw, x_nhwc.data<float>());
     xp = x_nhwc.data<float>();
   }
-  if (s.padded()) {
+  // Depthwise layers pad only the windows that cross the rim, as they go, unless the global
+  // check needs the whole padded input for its sums.
+  const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
+  const bool pad_as_needed = depthwise_ && s.padded() && !global;
+  if (s.padded() && !pad_as_needed) {
     SF_ASSIGN_OR_RETURN(x_pad, scratch(ctx, {s.batch, s.padded_h(), s.padded_w(), s.in_c}));
     float* dst = x_pad.data<float>();
     parallel_for(threads, s.batch * s.padded_h(), [&](int64_t b, int64_t e) {
@@ -512,13 +574,13 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   }
   std::vector<double> out_sums;
   std::vector<float> tile_sums;
-  const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
   const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
   std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
   cpu::conv_nhwc_tap_offsets(s, offsets.data());
   op.tap_offsets = offsets.data();
   if (depthwise_) {
-    compute_depthwise(threads, s, op, global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
+    SF_TRY(compute_depthwise(threads, s, op, pad_as_needed, global ? &out_sums : nullptr,
+                             global ? &tile_sums : nullptr));
   } else {
     Tensor cols;
     if (cpu::conv_nhwc_use_im2col(s, gemm_->mr)) {

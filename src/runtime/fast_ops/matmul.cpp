@@ -27,34 +27,32 @@
 #include "runtime/abft_guard.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/fast_ops/families.hpp"
+#include "core/buffer_pool.hpp"
 #include "runtime/parallel.hpp"
 
 namespace sf::rt {
 
 namespace {
 
-// A 64-byte-aligned float buffer (packed operands and per-run scratch; not zeroed).
+// A page-aligned float buffer from BufferPool::global() (packed operands and per-run scratch;
+// not zeroed): per-run scratch is the same memory every run.
 class FloatBuffer {
  public:
   static Result<FloatBuffer> make(int64_t floats, int64_t max_bytes, const std::string& who) {
     FloatBuffer b;
     if (floats <= 0) return b;
-    const int64_t bytes = (floats * 4 + 63) / 64 * 64;
     if (floats > max_bytes / 4)
       return resource_limit(who + ": scratch of " + std::to_string(floats * 4) +
                                 " bytes exceeds the tensor memory limit");
-    void* p = std::aligned_alloc(64, static_cast<size_t>(bytes));
-    if (!p) return resource_limit(who + ": cannot allocate " + std::to_string(bytes) + " bytes");
-    b.data_.reset(static_cast<float*>(p));
+    b.data_ = BufferPool::global().take(static_cast<size_t>(floats) * sizeof(float));
+    if (!b.data_)
+      return resource_limit(who + ": cannot allocate " + std::to_string(floats * 4) + " bytes");
     return b;
   }
-  float* get() const { return data_.get(); }
+  float* get() const { return reinterpret_cast<float*>(data_.get()); }
 
  private:
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data_;
+  std::shared_ptr<std::byte> data_;
 };
 
 enum class Form { kMatMul, kGemm, kFusedMatMul };

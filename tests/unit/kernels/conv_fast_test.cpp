@@ -84,6 +84,12 @@ std::vector<ConvCase> conv_cases() {
       {"depthwise_3x3_s2_tall", 2, 24, 35, 5, 24, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 24, true},
       {"depthwise_3x3_dil2_tall", 1, 16, 33, 4, 16, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 16, false},
       {"depthwise_asym_pads_tall", 1, 8, 30, 5, 8, 3, 3, 1, 1, 1, 1, {0, 1, 2, 0}, 8, true},
+      // Padded depthwise layers read interior windows in place and pad only the rim's windows:
+      // an input narrower than the window (no interior column), pads wider than the kernel
+      // (outputs that read only zeros), and stride 2 padded only at the end (SAME_UPPER).
+      {"depthwise_5x5_narrow", 1, 16, 6, 3, 16, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, 16, true},
+      {"depthwise_3x3_wide_pads", 1, 17, 5, 6, 17, 3, 3, 1, 1, 1, 1, {3, 4, 3, 4}, 17, true},
+      {"depthwise_3x3_s2_same_upper", 1, 32, 12, 13, 32, 3, 3, 2, 2, 1, 1, {0, 0, 1, 1}, 32, true},
       // Narrow outputs: the im2col path, through the session at every ISA and thread count.
       {"3x3_7x7_im2col", 2, 40, 7, 7, 70, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true},
       {"3x3_s2_14to7_im2col", 1, 24, 14, 14, 33, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true},

@@ -82,19 +82,30 @@ void conv_nhwc_tap_offsets(const ConvNhwcShape& s, int64_t* offsets) {
           (i * s.dilation_h * s.padded_w() + j * s.dilation_w) * s.in_c;
 }
 
+void conv_nhwc_pad_patch(const ConvNhwcShape& s, const float* src, int64_t img, int64_t prow0,
+                         int64_t rows, int64_t pcol0, int64_t cols, float* dst) {
+  const int64_t c = s.in_c;
+  // Columns [lo, hi) of the patch hold input pixels; the rest are rim.
+  const int64_t lo = std::clamp<int64_t>(s.pad_left - pcol0, 0, cols);
+  const int64_t hi = std::clamp<int64_t>(s.pad_left + s.in_w - pcol0, lo, cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* d = dst + r * cols * c;
+    const int64_t row = prow0 + r - s.pad_top;
+    if (row < 0 || row >= s.in_h || hi == lo) {
+      std::fill(d, d + cols * c, 0.0f);
+      continue;
+    }
+    std::fill(d, d + lo * c, 0.0f);
+    std::memcpy(d + lo * c, src + ((img * s.in_h + row) * s.in_w + pcol0 + lo - s.pad_left) * c,
+                static_cast<size_t>((hi - lo) * c) * sizeof(float));
+    std::fill(d + hi * c, d + cols * c, 0.0f);
+  }
+}
+
 void conv_nhwc_pad_row(const ConvNhwcShape& s, const float* src, float* dst, int64_t img,
                        int64_t prow) {
-  const int64_t c = s.in_c, pw = s.padded_w();
-  float* d = dst + (img * s.padded_h() + prow) * pw * c;
-  const int64_t row = prow - s.pad_top;
-  if (row < 0 || row >= s.in_h) {
-    std::fill(d, d + pw * c, 0.0f);
-    return;
-  }
-  std::fill(d, d + s.pad_left * c, 0.0f);
-  std::memcpy(d + s.pad_left * c, src + (img * s.in_h + row) * s.in_w * c,
-              static_cast<size_t>(s.in_w * c) * sizeof(float));
-  std::fill(d + (s.pad_left + s.in_w) * c, d + pw * c, 0.0f);
+  conv_nhwc_pad_patch(s, src, img, prow, 1, 0, s.padded_w(),
+                      dst + (img * s.padded_h() + prow) * s.padded_w() * s.in_c);
 }
 
 int64_t conv_nhwc_im2col_floats(const ConvNhwcShape& s) {

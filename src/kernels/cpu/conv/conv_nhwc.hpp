@@ -82,6 +82,11 @@ void conv_nhwc_tap_offsets(const ConvNhwcShape& s, int64_t* offsets);
 // input elsewhere. dst is [batch, padded_h, padded_w, in_c].
 void conv_nhwc_pad_row(const ConvNhwcShape& s, const float* src, float* dst, int64_t img,
                        int64_t prow);
+// Writes the window [prow0, prow0 + rows) x [pcol0, pcol0 + cols) of image `img` of the padded
+// input contiguously at dst ([rows, cols, in_c]): a patch of the padded input, for kernels that
+// pad only where their windows cross the rim.
+void conv_nhwc_pad_patch(const ConvNhwcShape& s, const float* src, int64_t img, int64_t prow0,
+                         int64_t rows, int64_t pcol0, int64_t cols, float* dst);
 
 // The im2col matrix is used when the BRGEMM's row efficiency on one output row,
 // out_w / roundup(out_w, mr), is below 0.85 and the matrix holds at most kConvIm2colMaxFloats.
