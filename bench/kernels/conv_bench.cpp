@@ -38,6 +38,7 @@ const LayerShape kShapes[] = {
     {"mbv2_dw3x3_960", 7, 960, 960, 3, 1, 960},
     {"mbv2_dw3x3s2_96", 112, 96, 96, 3, 2, 96},
     {"mbv2_1x1_32_16", 112, 32, 16, 1, 1, 1},
+    {"effl0_dw5x5_672", 14, 672, 672, 5, 1, 672},
 };
 
 cpu::ConvNhwcShape make_shape(const LayerShape& l) {

@@ -4,11 +4,11 @@
 // Register blocking: kPixels output pixels x kVecs channel vectors of accumulators. For each tap
 // the block loads its kVecs weight vectors once and reuses them for all kPixels pixels, so a tap
 // costs kVecs * (kPixels + 1) loads for kVecs * kPixels FMAs (the per-pixel loop it replaces
-// loaded a weight vector for every FMA, and was load-bound at half the FMA rate). Blocks run pixel
-// run by pixel run, channel block by channel block inside a run, so the run's input window stays
-// in L1 while its channels are swept. Each accumulator still sums its taps in row-major order
-// from zero, with one FMA per tap, so every variant's result is the same as before the blocking
-// (and the fault hook's madd recomputes it exactly).
+// loaded a weight vector for every FMA, and was load-bound at half the FMA rate). Blocks run
+// channel block by channel block, pixel run by pixel run inside a block (dw_sweep). Each
+// accumulator still sums its taps in row-major order from zero, with one FMA per tap, so every
+// variant's result is the same as before the blocking (and the fault hook's madd recomputes it
+// exactly).
 //
 // ABFT (out_sum): each block's accumulators are added in fp32 in a fixed order (at most
 // kDepthwiseOutSumAdds roundings a term), then widened into fp64 lanes, one set per row.
@@ -105,22 +105,25 @@ inline void dw_block(const DepthwiseRowArgs& p, int64_t ow0, int64_t c, int last
   }
 }
 
-// One pixel run: every channel block.
-template <class V, int kP>
-inline void dw_run(const DepthwiseRowArgs& p, int64_t ow0, bool act_in_regs, double* lanes) {
-  constexpr int W = V::kW;
-  const int64_t ch = p.channels;
-  int64_t c = 0;
-  for (; c + kDwVecs * W <= ch; c += kDwVecs * W)
-    dw_block<V, kP, kDwVecs, false>(p, ow0, c, W, act_in_regs, lanes);
-  static_assert(kDwVecs == 2, "the channel remainder below covers one and two vectors");
-  const int64_t rest = ch - c;
-  if (rest > W)
-    dw_block<V, kP, 2, true>(p, ow0, c, static_cast<int>(rest - W), act_in_regs, lanes);
-  else if (rest == W)
-    dw_block<V, kP, 1, false>(p, ow0, c, W, act_in_regs, lanes);
-  else if (rest > 0)
-    dw_block<V, kP, 1, true>(p, ow0, c, static_cast<int>(rest), act_in_regs, lanes);
+// One channel block across the row: every pixel run. The block's weights (taps x kVV vectors)
+// stay in L1 and each run re-reads only the input columns it shares with the previous run, so
+// wide layers (EfficientNet-Lite0's 5x5 over 480-1152 channels, whose weights alone fill L1) no
+// longer stream every weight and window from L2 once per run.
+template <class V, int kVV, bool kTail>
+inline void dw_sweep(const DepthwiseRowArgs& p, int64_t c, int last, bool act_in_regs,
+                     double* lanes) {
+  int64_t ow = 0;
+  for (; ow + kDwPixels <= p.out_w; ow += kDwPixels)
+    dw_block<V, kDwPixels, kVV, kTail>(p, ow, c, last, act_in_regs, lanes);
+  static_assert(kDwPixels == 6, "the remainder switch covers kDwPixels - 1 pixels");
+  switch (p.out_w - ow) {
+    case 5: dw_block<V, 5, kVV, kTail>(p, ow, c, last, act_in_regs, lanes); break;
+    case 4: dw_block<V, 4, kVV, kTail>(p, ow, c, last, act_in_regs, lanes); break;
+    case 3: dw_block<V, 3, kVV, kTail>(p, ow, c, last, act_in_regs, lanes); break;
+    case 2: dw_block<V, 2, kVV, kTail>(p, ow, c, last, act_in_regs, lanes); break;
+    case 1: dw_block<V, 1, kVV, kTail>(p, ow, c, last, act_in_regs, lanes); break;
+    default: break;
+  }
 }
 
 template <class V>
@@ -129,17 +132,17 @@ void depthwise_row(const DepthwiseRowArgs& p, float (*madd)(float, float, float)
   const bool act_in_regs = dw_vector_act(p.act.kind);
   alignas(64) double lanes[W] = {};
   double* sums = p.out_sum ? lanes : nullptr;
-  int64_t ow = 0;
-  for (; ow + kDwPixels <= p.out_w; ow += kDwPixels) dw_run<V, kDwPixels>(p, ow, act_in_regs, sums);
-  switch (p.out_w - ow) {
-    case 5: dw_run<V, 5>(p, ow, act_in_regs, sums); break;
-    case 4: dw_run<V, 4>(p, ow, act_in_regs, sums); break;
-    case 3: dw_run<V, 3>(p, ow, act_in_regs, sums); break;
-    case 2: dw_run<V, 2>(p, ow, act_in_regs, sums); break;
-    case 1: dw_run<V, 1>(p, ow, act_in_regs, sums); break;
-    default: break;
-  }
-  static_assert(kDwPixels == 6, "the remainder switch covers kDwPixels - 1 pixels");
+  const int64_t ch = p.channels;
+  int64_t c = 0;
+  for (; c + kDwVecs * W <= ch; c += kDwVecs * W) dw_sweep<V, kDwVecs, false>(p, c, W, act_in_regs, sums);
+  static_assert(kDwVecs == 2, "the channel remainder below covers one and two vectors");
+  const int64_t rest = ch - c;
+  if (rest > W)
+    dw_sweep<V, 2, true>(p, c, static_cast<int>(rest - W), act_in_regs, sums);
+  else if (rest == W)
+    dw_sweep<V, 1, false>(p, c, W, act_in_regs, sums);
+  else if (rest > 0)
+    dw_sweep<V, 1, true>(p, c, static_cast<int>(rest), act_in_regs, sums);
   if (!act_in_regs) depthwise_apply_activation_row(p.act, p.dst, p.out_w * p.channels);
   if (sums) {
     double s[4] = {0, 0, 0, 0};
