@@ -260,8 +260,8 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   // 34 rather than 64, 64, 64, 4, which left one thread half the work).
   const int64_t p_max = flat ? kFlatTilePixels : kRowTilePixels;
   const int64_t even = (pixels + (pixels + p_max - 1) / p_max - 1) / ((pixels + p_max - 1) / p_max);
-  const int64_t p_tile = std::min(p_max, (even + k.mr - 1) / k.mr * k.mr);
-  const int64_t p_blocks = (pixels + p_tile - 1) / p_tile;
+  int64_t p_tile = std::min(p_max, (even + k.mr - 1) / k.mr * k.mr);
+  int64_t p_blocks = (pixels + p_tile - 1) / p_tile;
   const int64_t rows = flat ? 1 : s.batch * s.out_h;
   // Few pixel tiles (small images): one panel per channel block, so that the threads share the
   // output channels. The tiling does not change any element's arithmetic.
@@ -269,6 +269,14 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   const int64_t n_tile = std::max<int64_t>(1, channel_tile / k.nr) * k.nr;
   const int64_t n_blocks = (mg + n_tile - 1) / n_tile;
   const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
+  // Still too few tiles to share evenly (EfficientNet-Lite0's 7x7 projections: 3 panels of 64
+  // channels and one pixel tile left one of two threads idle for a third of the layer): halve
+  // the pixel tiles, in whole register rows, until the threads get equal counts or four each.
+  while (threads > 1 && (rows * p_blocks * inner) % threads != 0 &&
+         rows * p_blocks * inner < 4 * threads && p_tile > k.mr) {
+    p_tile = std::max<int64_t>(k.mr, (p_tile / 2 + k.mr - 1) / k.mr * k.mr);
+    p_blocks = (pixels + p_tile - 1) / p_tile;
+  }
   // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
   if (out_sums) out_sums->assign(static_cast<size_t>(rows * p_blocks * inner), 0.0);
   const int64_t slot = 2 * s.taps() * s.in_c;  // a tile's [2][taps][in_c] input sums
