@@ -5,7 +5,9 @@
 //                     + bias[c] + residual[ow, c] )
 //
 // Layouts: `src` points at the first padded-input row this output row reads ([padded_w, C] per
-// row, rows padded_w * C apart; the caller zero-pads the input, as for conv_nhwc); weights are
+// row, rows padded_w * C apart; the caller zero-pads the input, as for conv_nhwc, or, for
+// output pixels whose windows lie inside the input, points into the unpadded input with
+// padded_w = its width, as the runtime binding does); weights are
 // packed [kH*kW][C] (depthwise_pack_weights from ONNX [C, 1, kH, kW]); dst and residual are
 // [out_w, C]. Tile: every variant walks channels in vectors (16 for AVX-512, 8 for AVX2, 1 for
 // scalar; the vector ones in register blocks of pixels x channel vectors, depthwise_simd.hpp)
