@@ -525,8 +525,7 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   // Depthwise layers pad only the windows that cross the rim, as they go, unless the global
   // check needs the whole padded input for its sums.
   const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
-  static const int64_t kMinPadBytes = std::getenv("SF_DWMIN") ? std::atoll(std::getenv("SF_DWMIN")) : 0;
-  const bool pad_as_needed = depthwise_ && s.padded() && !global && x.numel() * 4 >= kMinPadBytes;
+  const bool pad_as_needed = depthwise_ && s.padded() && !global;
   if (s.padded() && !pad_as_needed) {
     SF_ASSIGN_OR_RETURN(x_pad, scratch(ctx, {s.batch, s.padded_h(), s.padded_w(), s.in_c}));
     float* dst = x_pad.data<float>();
