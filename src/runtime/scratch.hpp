@@ -13,7 +13,8 @@ namespace sf::rt {
 class ScratchFloats {
  public:
   explicit ScratchFloats(int64_t floats)
-      : buf_(BufferPool::global().take(static_cast<size_t>(floats > 0 ? floats : 1) * sizeof(float))) {}
+      : buf_(BufferPool::global().take(static_cast<size_t>(floats > 0 ? floats : 1) *
+                                       sizeof(float))) {}
   // False when the system had no memory left.
   explicit operator bool() const { return buf_ != nullptr; }
   float* data() const { return reinterpret_cast<float*>(buf_.get()); }

@@ -151,9 +151,9 @@ class ConvFastKernel final : public PreparedKernel {
   Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
                        const std::vector<double>& out_sums, const std::vector<float>& tile_sums,
                        const float* w_now) const;
-  Status compute_depthwise(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
-                         bool pad_as_needed, std::vector<double>* out_sums,
-                         std::vector<float>* tile_sums) const;
+  Status compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
+                           const cpu::ConvNhwcOperands& op, bool pad_as_needed,
+                           std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
 
   ConvFastSpec spec_;
   bool depthwise_;
@@ -412,14 +412,15 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
 // With pad_as_needed, op.x is the unpadded input and nothing is padded up front: the output
 // pixels whose windows lie inside the input read it in place (the kernel's row stride is then
 // the input's), and only the windows that cross the rim (the first and last output rows, the
-// first and last columns of the others) are padded into a small per-thread patch (from the buffer pool).
-// The taps and their order are the same, so the outputs are the same bits as from a padded copy;
-// but the layer reads its input once, instead of copying it whole into scratch and reading the
-// copy back (on MobileNetV2's 112x112x96 layer that copy and re-read cost more than the arithmetic).
+// first and last columns of the others) are padded into a small per-thread patch (pooled
+// scratch). The taps and their order are the same, so the outputs are the same bits as from a
+// padded copy; but the layer reads its input once, instead of copying it whole into scratch and
+// reading the copy back (on MobileNetV2's 112x112x96 layer that copy and re-read cost more than
+// the arithmetic).
 Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& s,
-                                       const cpu::ConvNhwcOperands& op, bool pad_as_needed,
-                                       std::vector<double>* out_sums,
-                                       std::vector<float>* tile_sums) const {
+                                         const cpu::ConvNhwcOperands& op, bool pad_as_needed,
+                                         std::vector<double>* out_sums,
+                                         std::vector<float>* tile_sums) const {
   const int64_t c = s.in_c, row_floats = s.out_w * c, rows = s.batch * s.out_h;
   const int64_t slot = 2 * s.taps() * c;
   const int64_t window_h = (s.kernel_h - 1) * s.dilation_h + 1;
@@ -587,8 +588,9 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   cpu::conv_nhwc_tap_offsets(s, offsets.data());
   op.tap_offsets = offsets.data();
   if (depthwise_) {
-    SF_TRY(compute_depthwise(threads, s, op, pad_as_needed, global ? &out_sums : nullptr,
-                             global ? &tile_sums : nullptr));
+    const Status st = compute_depthwise(threads, s, op, pad_as_needed,
+                                        global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
+    if (!st.is_ok()) return ctx.error(st.message());
   } else {
     Tensor cols;
     if (cpu::conv_nhwc_use_im2col(s, gemm_->mr)) {

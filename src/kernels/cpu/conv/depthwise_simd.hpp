@@ -134,7 +134,8 @@ void depthwise_row(const DepthwiseRowArgs& p, float (*madd)(float, float, float)
   double* sums = p.out_sum ? lanes : nullptr;
   const int64_t ch = p.channels;
   int64_t c = 0;
-  for (; c + kDwVecs * W <= ch; c += kDwVecs * W) dw_sweep<V, kDwVecs, false>(p, c, W, act_in_regs, sums);
+  for (; c + kDwVecs * W <= ch; c += kDwVecs * W)
+    dw_sweep<V, kDwVecs, false>(p, c, W, act_in_regs, sums);
   static_assert(kDwVecs == 2, "the channel remainder below covers one and two vectors");
   const int64_t rest = ch - c;
   if (rest > W)
