@@ -44,6 +44,8 @@ void give_back(BufferPool::State& s, void* p, size_t bytes) {
 
 BufferPool::BufferPool() : state_(new State) {}
 
+bool BufferPool::pooling() { return kPooling; }
+
 BufferPool& BufferPool::global() {
   // Never destroyed: buffers may be released by static objects during exit.
   static BufferPool* pool = new BufferPool;

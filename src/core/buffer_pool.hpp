@@ -28,6 +28,9 @@ class BufferPool {
   // The last copy of the pointer returns the block to this pool.
   std::shared_ptr<std::byte> take(size_t bytes);
 
+  // False in AddressSanitizer builds: released blocks go straight back to the system there, so
+  // stale pointers into a released arena are still reported.
+  static bool pooling();
   // Bytes held in released blocks now (for tests and reports).
   size_t cached_bytes() const;
   // Frees every released block.
