@@ -94,6 +94,21 @@ std::string rate_cell(const Rate& r) {
          ")</span></td>";
 }
 
+// The header cells of the outcome columns, then "non-masked [95% CI]", closing the header row.
+std::string outcome_header() {
+  std::string o;
+  for (const auto& st : kOutcomeStyles) o += "<th>" + escape(st.label) + "</th>";
+  return o + "<th>non-masked [95% CI]</th></tr></thead>\n<tbody>\n";
+}
+
+// A group's outcome cells and its non-masked cell, closing the row.
+std::string outcome_cells(const json& group) {
+  std::string o;
+  for (const auto& st : kOutcomeStyles) o += rate_cell(rate_of(group, st.key));
+  const Rate nm = non_masked(group);
+  return o + "<td>" + percent(nm.rate) + " " + ci_text(nm) + "</td></tr>\n";
+}
+
 std::string swatch(const char* colour) {
   return "<span class=\"swatch\" style=\"background:" + std::string(colour) + "\"></span>";
 }
@@ -348,17 +363,14 @@ std::string layers_table(const json& layers) {
       "<table id=\"layers\"><caption>Per layer</caption>\n<thead><tr><th>#</th><th "
       "class=\"t\">layer"
       "</th><th class=\"t\">op</th><th>elements</th><th>planned</th><th>injections</th>";
-  for (const auto& st : kOutcomeStyles) o += "<th>" + escape(st.label) + "</th>";
-  o += "<th>non-masked [95% CI]</th></tr></thead>\n<tbody>\n";
+  o += outcome_header();
   for (size_t k = 0; k < layers.size(); ++k) {
     const json& l = layers[k];
     o += "<tr data-index=\"" + std::to_string(k) + "\"><td>" + std::to_string(k) +
          "</td><td class=\"t\">" + escape(plain(field(l, "layer"))) + "</td><td class=\"t\">" +
          escape(plain(field(l, "op"))) + "</td><td>" + plain(field(l, "elements")) + "</td><td>" +
          plain(field(l, "planned")) + "</td><td>" + plain(field(l, "injections")) + "</td>";
-    for (const auto& st : kOutcomeStyles) o += rate_cell(rate_of(l, st.key));
-    const Rate nm = non_masked(l);
-    o += "<td>" + percent(nm.rate) + " " + ci_text(nm) + "</td></tr>\n";
+    o += outcome_cells(l);
   }
   return o + "</tbody></table>\n";
 }
@@ -455,16 +467,13 @@ std::string bits_table(const json& per_bit) {
   std::string o =
       "<table id=\"bits\"><caption>Per bit position</caption>\n<thead><tr><th>bit</th>"
       "<th>injections</th>";
-  for (const auto& st : kOutcomeStyles) o += "<th>" + escape(st.label) + "</th>";
-  o += "<th>non-masked [95% CI]</th></tr></thead>\n<tbody>\n";
+  o += outcome_header();
   for (const auto& b : per_bit) {
     const int64_t bit = integer(field(b, "bit"));
     o += "<tr data-bit=\"" + std::to_string(bit) + "\"><td>" +
          (bit >= 0 ? std::to_string(bit) : std::string("several bits or a value")) + "</td><td>" +
          plain(field(b, "injections")) + "</td>";
-    for (const auto& st : kOutcomeStyles) o += rate_cell(rate_of(b, st.key));
-    const Rate nm = non_masked(b);
-    o += "<td>" + percent(nm.rate) + " " + ci_text(nm) + "</td></tr>\n";
+    o += outcome_cells(b);
   }
   return o + "</tbody></table>\n";
 }
@@ -495,14 +504,11 @@ std::string fault_models_section(const json& s) {
   if (!models.is_array() || models.empty())
     return o + note("fault-models-note", "No per-fault-model results in the summary.");
   o += "<table id=\"fault-models\"><thead><tr><th class=\"t\">fault model</th><th>injections</th>";
-  for (const auto& st : kOutcomeStyles) o += "<th>" + escape(st.label) + "</th>";
-  o += "<th>non-masked [95% CI]</th></tr></thead>\n<tbody>\n";
+  o += outcome_header();
   for (const auto& m : models) {
     o += "<tr><td class=\"t\">" + escape(plain(field(m, "fault"))) + "</td><td>" +
          plain(field(m, "injections")) + "</td>";
-    for (const auto& st : kOutcomeStyles) o += rate_cell(rate_of(m, st.key));
-    const Rate nm = non_masked(m);
-    o += "<td>" + percent(nm.rate) + " " + ci_text(nm) + "</td></tr>\n";
+    o += outcome_cells(m);
   }
   return o + "</tbody></table>\n";
 }

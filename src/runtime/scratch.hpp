@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "core/buffer_pool.hpp"
@@ -22,5 +23,12 @@ class ScratchFloats {
  private:
   std::shared_ptr<std::byte> buf_;
 };
+
+// parallel_for (parallel.hpp) whose every thread first takes its own scratch of `floats` floats
+// and hands it to fn(begin, end, scratch); with floats == 0 no scratch is taken and fn gets
+// nullptr. False when a thread could get no scratch (its range was not run): the caller reports
+// the error.
+bool parallel_for_with_scratch(int threads, int64_t n, int64_t floats,
+                               const std::function<void(int64_t, int64_t, float*)>& fn);
 
 }  // namespace sf::rt

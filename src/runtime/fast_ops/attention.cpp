@@ -2,7 +2,6 @@
 #include "runtime/fast_ops/attention.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <vector>
 
 #include "runtime/abft_guard.hpp"
@@ -88,13 +87,9 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
   // the same K and V; a head split between two threads is summed by both (same values).
   const bool checked = kernel.abft && log;
   const int64_t per_head = checked ? cpu::attention_checks_doubles(lk, d) : 0;
-  std::atomic<bool> out_of_memory{false};
-  parallel_for(threads, b * h * q_blocks, [&](int64_t t0, int64_t t1) {
-    const ScratchFloats scratch(cpu::attention_scratch_floats(lq, lk, d, checked));
-    if (!scratch) {
-      out_of_memory = true;
-      return;
-    }
+  const int64_t scratch_floats = cpu::attention_scratch_floats(lq, lk, d, checked);
+  const bool ran = parallel_for_with_scratch(threads, b * h * q_blocks, scratch_floats,
+                                             [&](int64_t t0, int64_t t1, float* scratch) {
     std::vector<double> checks(static_cast<size_t>(per_head));
     int64_t checks_of = -1;  // the head `checks` holds
     for (int64_t t = t0; t < t1; ++t) {
@@ -115,10 +110,10 @@ Status attention_forward(const cpu::AttentionKernel& kernel, const ir::Attention
         a.log = log;
       }
       const int64_t q0 = qb * cpu::kAttentionBr;
-      kernel.fn(a, q0, std::min(cpu::kAttentionBr, lq - q0), scratch.data());
+      kernel.fn(a, q0, std::min(cpu::kAttentionBr, lq - q0), scratch);
     }
   });
-  if (out_of_memory) return resource_limit("out of memory for attention scratch");
+  if (!ran) return resource_limit("out of memory for attention scratch");
   return Status::ok();
 }
 

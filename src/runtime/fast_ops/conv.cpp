@@ -6,7 +6,6 @@
 #include "runtime/fast_ops/conv.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <vector>
 
 #include "abft/conv_checksum.hpp"
@@ -436,14 +435,9 @@ Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& 
   const bool sum_inputs = tile_sums && rows * slot <= kConvTileSumsMaxFloats;
   if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * slot) : 0, 0.0f);
   const cpu::EltwiseKernel& ek = cpu::eltwise_select();
-  std::atomic<bool> out_of_memory{false};
-  parallel_for(threads, rows, [&](int64_t b, int64_t e) {
-    const ScratchFloats patch_buf(pad_as_needed ? window_h * s.padded_w() * c : 0);
-    if (!patch_buf) {
-      out_of_memory = true;
-      return;
-    }
-    float* patch = pad_as_needed ? patch_buf.data() : nullptr;
+  const int64_t patch_floats = pad_as_needed ? window_h * s.padded_w() * c : 0;
+  const bool ran = parallel_for_with_scratch(threads, rows, patch_floats,
+                                             [&](int64_t b, int64_t e, float* patch) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t img = r / s.out_h, oh = r % s.out_h;
       cpu::DepthwiseRowArgs a;
@@ -498,7 +492,7 @@ Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& 
       from_patch(ow_hi, s.out_w);
     }
   });
-  if (out_of_memory) return resource_limit("out of memory for a depthwise padding patch");
+  if (!ran) return resource_limit("out of memory for a depthwise padding patch");
   return Status::ok();
 }
 

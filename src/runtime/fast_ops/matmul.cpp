@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,15 +28,15 @@
 #include "runtime/abft_guard.hpp"
 #include "runtime/fast_kernel.hpp"
 #include "runtime/fast_ops/families.hpp"
-#include "core/buffer_pool.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/scratch.hpp"
 
 namespace sf::rt {
 
 namespace {
 
-// A page-aligned float buffer from BufferPool::global() (packed operands and per-run scratch;
-// not zeroed): per-run scratch is the same memory every run.
+// A page-aligned float buffer (packed operands and per-run scratch; not zeroed; ScratchFloats,
+// so per-run scratch is the same memory every run), or none for zero floats.
 class FloatBuffer {
  public:
   static Result<FloatBuffer> make(int64_t floats, int64_t max_bytes, const std::string& who) {
@@ -44,15 +45,15 @@ class FloatBuffer {
     if (floats > max_bytes / 4)
       return resource_limit(who + ": scratch of " + std::to_string(floats * 4) +
                                 " bytes exceeds the tensor memory limit");
-    b.data_ = BufferPool::global().take(static_cast<size_t>(floats) * sizeof(float));
-    if (!b.data_)
+    b.data_.emplace(floats);
+    if (!*b.data_)
       return resource_limit(who + ": cannot allocate " + std::to_string(floats * 4) + " bytes");
     return b;
   }
-  float* get() const { return reinterpret_cast<float*>(data_.get()); }
+  float* get() const { return data_ ? data_->data() : nullptr; }
 
  private:
-  std::shared_ptr<std::byte> data_;
+  std::optional<ScratchFloats> data_;
 };
 
 enum class Form { kMatMul, kGemm, kFusedMatMul };

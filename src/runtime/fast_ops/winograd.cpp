@@ -40,7 +40,6 @@
 #include "runtime/fast_ops/winograd.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -240,19 +239,14 @@ class WinogradConvKernel final : public PreparedKernel {
     const cpu::WinogradAbft* wap = scheme == abft::Scheme::kNone ? nullptr : &wa;
     // Blocks are fixed by the shape, not the thread count: each tile is computed the same way
     // whichever thread owns its block.
-    std::atomic<bool> out_of_memory{false};
-    parallel_for(ctx.threads, blocks, [&](int64_t b0, int64_t b1) {
-      const ScratchFloats scratch(scratch_floats);
-      if (!scratch) {
-        out_of_memory = true;
-        return;
-      }
-      for (int64_t b = b0; b < b1; ++b)
-        cpu::winograd_conv_tiles(p, tr_, gemm_, up, xp, yp, b * block,
-                                 std::min(tiles, (b + 1) * block), scratch.data(), wap,
-                                 slots ? slots + b : nullptr);
-    });
-    if (out_of_memory)
+    const bool ran = parallel_for_with_scratch(
+        ctx.threads, blocks, scratch_floats, [&](int64_t b0, int64_t b1, float* scratch) {
+          for (int64_t b = b0; b < b1; ++b)
+            cpu::winograd_conv_tiles(p, tr_, gemm_, up, xp, yp, b * block,
+                                     std::min(tiles, (b + 1) * block), scratch, wap,
+                                     slots ? slots + b : nullptr);
+        });
+    if (!ran)
       return ctx.error("out of memory for Winograd scratch of " +
                        std::to_string(scratch_floats * 4) + " bytes a thread");
     if (scheme == abft::Scheme::kTile) report_tiles(tile_log, *ctx.abft);
