@@ -32,6 +32,7 @@ const LayerShape kShapes[] = {
     {"r50_l3_3x3_256", 14, 256, 256, 3, 1, 1},
     {"r50_l4_3x3s2_512", 14, 512, 512, 3, 2, 1},
     {"r50_l4_3x3_512", 7, 512, 512, 3, 1, 1},
+    {"r50_l4_1x1_2048_512", 7, 2048, 512, 1, 1, 1},
     {"mbv2_1x1_32_144", 56, 24, 144, 1, 1, 1},
     {"mbv2_dw3x3_144", 56, 144, 144, 3, 1, 144},
     {"mbv2_dw3x3s2_192", 28, 192, 192, 3, 2, 192},
@@ -58,13 +59,26 @@ double flops(const cpu::ConvNhwcShape& s) {
   return 2.0 * s.batch * s.out_h * s.out_w * s.out_c * s.in_per_group() * s.taps();
 }
 
+// Packed weights above this are also timed cold (`_coldw`): iterations cycle through copies
+// that together outgrow L2, so the weights come from L3 or memory, as in a model run where the
+// other layers' weights pass through the caches in between.
+constexpr int64_t kColdWeightBytes = int64_t{1} << 20;
+constexpr int64_t kColdCopyBytes = int64_t{48} << 20;
+
 // im2col: the narrow-output path (im2col matrix built inside the timed loop, flat pixel tiles).
-void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel* k, bool im2col) {
+void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel* k, bool im2col,
+                  bool cold_weights) {
   const cpu::ConvNhwcShape s = make_shape(l);
   const bench::Buffer x = bench::make_buffer(s.padded_h() * s.padded_w() * s.in_c, 0.5f);
   const bench::Buffer w = bench::make_buffer(s.out_c * s.in_per_group() * s.taps(), 0.25f);
-  const bench::Buffer packed = bench::make_buffer(cpu::conv_nhwc_packed_floats(s, k->nr));
+  const int64_t packed_floats = cpu::conv_nhwc_packed_floats(s, k->nr);
+  const int64_t copies =
+      cold_weights ? std::max<int64_t>(2, kColdCopyBytes / (packed_floats * 4)) : 1;
+  const bench::Buffer packed = bench::make_buffer(packed_floats * copies);
   cpu::conv_nhwc_pack_weights(s, k->nr, w.get(), packed.get());
+  for (int64_t i = 1; i < copies; ++i)
+    std::copy(packed.get(), packed.get() + packed_floats, packed.get() + i * packed_floats);
+  int64_t copy = 0;
   const bench::Buffer y = bench::make_buffer(s.out_h * s.out_w * s.out_c);
   std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
   cpu::conv_nhwc_tap_offsets(s, offsets.data());
@@ -83,6 +97,8 @@ void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel
   op.im2col = im2col;
   if (im2col) op.x = cols.get();
   for (auto _ : state) {
+    op.packed_w = packed.get() + copy * packed_floats;
+    copy = (copy + 1) % copies;
     if (im2col) cpu::conv_nhwc_im2col_rows(s, x.get(), cols.get(), 0, pixels);
     for (int64_t oh = 0; oh < rows; ++oh)
       for (int64_t ow0 = 0; ow0 < pixels; ow0 += 64) {
@@ -139,14 +155,18 @@ int register_conv_benchmarks() {
       }
       continue;
     }
+    const bool cold = l.m * l.c / l.group * l.k * l.k * 4 > kColdWeightBytes;
     for (const cpu::BrgemmKernel& k : cpu::brgemm_kernels()) {
       if (static_cast<int>(k.isa) > static_cast<int>(detected_isa())) continue;
-      benchmark::RegisterBenchmark((std::string("conv_") + l.name + "/" + k.name).c_str(),
-                                   bench_direct, l, &k, false);
-      if (l.k > 1)
-        benchmark::RegisterBenchmark(
-            (std::string("conv_") + l.name + "_im2col/" + k.name).c_str(), bench_direct, l, &k,
-            true);
+      for (const bool im2col : {false, true}) {
+        if (im2col && l.k == 1) continue;
+        for (const bool cold_weights : {false, true}) {
+          if (cold_weights && !cold) continue;
+          const std::string name = std::string("conv_") + l.name + (im2col ? "_im2col" : "") +
+                                   (cold_weights ? "_coldw" : "") + "/" + k.name;
+          benchmark::RegisterBenchmark(name.c_str(), bench_direct, l, &k, im2col, cold_weights);
+        }
+      }
     }
   }
   return 0;

@@ -126,7 +126,7 @@ class ConvFastKernel final : public PreparedKernel {
   int64_t group() const { return spec_.attrs.group; }
   int64_t taps() const { return spec_.kernel_h * spec_.kernel_w; }
   int64_t packed_weight_elems() const { return spec_.out_c * spec_.in_per_group * taps(); }
-  // Shape fields packing depends on (M, C, group, kernel).
+  // Shape fields packing depends on (M, C, group, kernel, dilation_w: row_merged()).
   cpu::ConvNhwcShape weight_shape() const {
     cpu::ConvNhwcShape s;
     s.in_c = spec_.in_per_group * group();
@@ -134,6 +134,8 @@ class ConvFastKernel final : public PreparedKernel {
     s.group = group();
     s.kernel_h = spec_.kernel_h;
     s.kernel_w = spec_.kernel_w;
+    const std::vector<int64_t>& d = spec_.attrs.dilations;
+    s.dilation_w = d.size() == 2 ? d[1] : 1;
     return s;
   }
   int64_t packed_floats() const {
@@ -305,6 +307,11 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
       t.group = in / n_blocks;
       t.n0 = (in % n_blocks) * n_tile;
       t.n_len = std::min(n_tile, mg - t.n0);
+      if (i + 1 < e) {  // the thread's next tile, whose weights the BRGEMM prefetches
+        const int64_t next = channels_outer ? (i + 1) / tiles : (i + 1) % inner;
+        t.next_group = next / n_blocks;
+        t.next_n0 = (next % n_blocks) * n_tile;
+      }
       if (out_sums) t.out_sum = &(*out_sums)[static_cast<size_t>(i)];
       cpu::conv_nhwc_tile(s, k, op, t);
       if (sum_inputs && t.n0 == 0) {
@@ -388,7 +395,7 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   const int64_t k = s.taps() * s.in_per_group();
   // Depthwise: the taps' multiply-adds, then the fp32 adds of the kernel's output sum.
   const int64_t k_blocks =
-      depthwise_ ? 0 : (s.in_per_group() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
+      depthwise_ ? 0 : (s.tap_k() + cpu::conv_nhwc_k_block(s) - 1) / cpu::conv_nhwc_k_block(s);
   const double sum_of_tile = depthwise_ ? static_cast<double>(cpu::kDepthwiseOutSumAdds)
                                         : static_cast<double>(gemm_->mr * gemm_->nr);
   const double rounds = static_cast<double>(k + k_blocks + sum_rounds) + sum_of_tile + 32;

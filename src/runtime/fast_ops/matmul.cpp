@@ -359,6 +359,11 @@ Status MatMulKernel::run(KernelContext& ctx) const {
         args.checks = checks->columns.get() + bo * plan.check_floats();
         args.log = &tile_log;
       }
+      if (t + 1 < end) {  // the thread's next rectangle, whose B the BRGEMM prefetches
+        const int64_t next_grp = (t + 1) / (mblocks * nblocks);
+        args.next_packed_b = packed + (fold ? 0 : b_idx[static_cast<size_t>(next_grp)]) * per_b;
+        args.next_n0 = ((t + 1) % (mblocks * nblocks)) / mblocks * plan.nc;
+      }
       cpu::gemm_tile(plan, args, mb * plan.mc, std::min(rows, (mb + 1) * plan.mc), nb * plan.nc,
                      std::min(n, (nb + 1) * plan.nc));
     }

@@ -93,6 +93,10 @@ std::vector<ConvCase> conv_cases() {
       // Narrow outputs: the im2col path, through the session at every ISA and thread count.
       {"3x3_7x7_im2col", 2, 40, 7, 7, 70, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true},
       {"3x3_s2_14to7_im2col", 1, 24, 14, 14, 33, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true},
+      // Few input channels: a kernel row's taps are one BRGEMM block (row_merged), also through
+      // im2col, with asymmetric pads and a kernel wider than tall.
+      {"rgb_3x3_s2_im2col", 2, 3, 14, 13, 20, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true},
+      {"rgb_2x5_asym", 1, 2, 9, 11, 40, 2, 5, 1, 2, 1, 1, {0, 2, 1, 1}, 1, false},
   };
 }
 

@@ -12,12 +12,12 @@ namespace {
 
 int64_t num_panels(int64_t n, int nr) { return (n + nr - 1) / nr; }
 
-// Offset of the packed block of (group g, K block starting at k0, tap t) for K block length klen.
+// Offset of the packed block of (group g, K block starting at k0, batch block t) for K block
+// length klen (K and batch blocks as the BRGEMM sees them: tap_k(), batch_taps()).
 int64_t packed_block_offset(const ConvNhwcShape& s, int nr, int64_t g, int64_t k0, int64_t klen,
                             int64_t t) {
   const int64_t panel_floats = num_panels(s.out_per_group(), nr) * nr;  // per K row
-  const int64_t taps = s.taps();
-  return (g * s.in_per_group() + k0) * taps * panel_floats + t * klen * panel_floats;
+  return (g * s.tap_k() + k0) * s.batch_taps() * panel_floats + t * klen * panel_floats;
 }
 
 bool has_epilogue(const ConvNhwcOperands& op) {
@@ -27,11 +27,11 @@ bool has_epilogue(const ConvNhwcOperands& op) {
 }  // namespace
 
 int64_t conv_nhwc_k_block(const ConvNhwcShape& s) {
-  const int64_t cg = s.in_per_group();
-  const int64_t max_block =
-      std::min(kConvKBlockMax, std::max<int64_t>(64, kConvTapKMax / std::max<int64_t>(1, s.taps())));
-  const int64_t blocks = (cg + max_block - 1) / max_block;
-  return blocks > 0 ? (cg + blocks - 1) / blocks : cg;
+  const int64_t kg = s.tap_k();
+  const int64_t max_block = std::min(
+      kConvKBlockMax, std::max<int64_t>(64, kConvTapKMax / std::max<int64_t>(1, s.batch_taps())));
+  const int64_t blocks = (kg + max_block - 1) / max_block;
+  return blocks > 0 ? (kg + blocks - 1) / blocks : kg;
 }
 
 int64_t conv_nhwc_packed_floats(const ConvNhwcShape& s, int nr) {
@@ -40,20 +40,26 @@ int64_t conv_nhwc_packed_floats(const ConvNhwcShape& s, int nr) {
 
 void conv_nhwc_pack_weights(const ConvNhwcShape& s, int nr, const float* w, float* dst) {
   const int64_t cg = s.in_per_group(), mg = s.out_per_group(), taps = s.taps();
-  const int64_t kb = conv_nhwc_k_block(s), np = num_panels(mg, nr);
+  const int64_t kg = s.tap_k(), kb = conv_nhwc_k_block(s), np = num_panels(mg, nr);
+  const bool merged = s.row_merged();
   for (int64_t g = 0; g < s.group; ++g)
-    for (int64_t k0 = 0; k0 < cg; k0 += kb) {
-      const int64_t klen = std::min(kb, cg - k0);
-      for (int64_t t = 0; t < taps; ++t) {
+    for (int64_t k0 = 0; k0 < kg; k0 += kb) {
+      const int64_t klen = std::min(kb, kg - k0);
+      for (int64_t t = 0; t < s.batch_taps(); ++t) {
         float* block = dst + packed_block_offset(s, nr, g, k0, klen, t);
-        for (int64_t p = 0; p < np; ++p)
-          for (int64_t r = 0; r < klen; ++r) {
+        for (int64_t r = 0; r < klen; ++r) {
+          // Row k0 + r of the block: channel c of tap `tap` ((t, j) of a merged kernel row).
+          const int64_t kk = k0 + r;
+          const int64_t c = merged ? kk % cg : kk;
+          const int64_t tap = merged ? t * s.kernel_w + kk / cg : t;
+          for (int64_t p = 0; p < np; ++p) {
             float* d = block + (p * klen + r) * nr;
             for (int col = 0; col < nr; ++col) {
               const int64_t m = p * nr + col;
-              d[col] = m < mg ? w[((g * mg + m) * cg + k0 + r) * taps + t] : 0.0f;
+              d[col] = m < mg ? w[((g * mg + m) * cg + c) * taps + tap] : 0.0f;
             }
           }
+        }
       }
     }
 }
@@ -63,12 +69,12 @@ int64_t conv_nhwc_check_floats(const ConvNhwcShape& s, int nr) {
 }
 
 void conv_nhwc_pack_checks(const ConvNhwcShape& s, int nr, const float* packed, float* dst) {
-  const int64_t cg = s.in_per_group(), kb = conv_nhwc_k_block(s);
+  const int64_t kg = s.tap_k(), kb = conv_nhwc_k_block(s);
   const int64_t np = num_panels(s.out_per_group(), nr);
   for (int64_t g = 0; g < s.group; ++g)
-    for (int64_t k0 = 0; k0 < cg; k0 += kb) {
-      const int64_t klen = std::min(kb, cg - k0);
-      for (int64_t t = 0; t < s.taps(); ++t) {
+    for (int64_t k0 = 0; k0 < kg; k0 += kb) {
+      const int64_t klen = std::min(kb, kg - k0);
+      for (int64_t t = 0; t < s.batch_taps(); ++t) {
         const int64_t off = packed_block_offset(s, nr, g, k0, klen, t);
         brgemm_pack_checks(packed + off, np, klen, nr, dst + off / nr * 2);
       }
@@ -139,15 +145,16 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
   const int64_t c = s.in_c, m = s.out_c, cg = s.in_per_group(), mg = s.out_per_group();
   const int nr = kernel.nr;
   const bool pointwise = s.pointwise();
-  const int64_t taps = pointwise ? 1 : s.taps();
+  const int64_t taps = pointwise ? 1 : s.batch_taps();
+  const int64_t kg = s.tap_k();
   int64_t out_pixel = 0, a_offset = 0, lda = c;
   if (pointwise) {
     out_pixel = t.ow0;
     a_offset = t.ow0 * c;
   } else if (op.im2col) {
     out_pixel = t.ow0;
-    a_offset = t.ow0 * taps * c;
-    lda = taps * c;
+    a_offset = t.ow0 * s.taps() * c;
+    lda = s.taps() * c;
   } else {
     out_pixel = (t.img * s.out_h + t.oh) * s.out_w + t.ow0;
     a_offset = ((t.img * s.padded_h() + t.oh * s.stride_h) * s.padded_w() + t.ow0 * s.stride_w) * c;
@@ -162,28 +169,41 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
   const Epilogue* epilogue = has_epilogue(op) ? &e : nullptr;
   const int64_t kb = conv_nhwc_k_block(s);
   const int64_t panel_floats = num_panels(mg, nr) * nr;
-  for (int64_t k0 = 0; k0 < cg; k0 += kb) {
-    const int64_t klen = std::min(kb, cg - k0);
+  for (int64_t k0 = 0; k0 < kg; k0 += kb) {
+    const int64_t klen = std::min(kb, kg - k0);
     BrgemmArgs a;
     a.m = t.ow_len;
     a.n = t.n_len;
     a.k = klen;
     a.batch = taps;
     const float* a_base = op.x + a_offset + t.group * cg + k0;
-    a.a = taps == 1     ? BrgemmBlocks::strided(a_base, 0)
-          : op.im2col ? BrgemmBlocks::strided(a_base, c)
-                      : BrgemmBlocks::offset(a_base, op.tap_offsets);
+    if (taps == 1) a.a = BrgemmBlocks::strided(a_base, 0);
+    else if (op.im2col) a.a = BrgemmBlocks::strided(a_base, s.row_merged() ? kg : c);
+    else if (s.row_merged()) a.a = BrgemmBlocks::strided(a_base, s.dilation_h * s.padded_w() * c);
+    else a.a = BrgemmBlocks::offset(a_base, op.tap_offsets);
     a.lda = lda;
     const float* b_base = op.packed_w + packed_block_offset(s, nr, t.group, k0, klen, 0) +
                           (t.n0 / nr) * klen * nr;
     a.b = BrgemmBlocks::strided(b_base, klen * panel_floats);
     a.c = op.y + out_pixel * m + col0;
     a.ldc = m;
+    if (k0 + klen < kg) {
+      const int64_t k1 = k0 + klen, klen1 = std::min(kb, kg - k1);
+      a.b_next = BrgemmBlocks::strided(
+          op.packed_w + packed_block_offset(s, nr, t.group, k1, klen1, 0) + (t.n0 / nr) * klen1 * nr,
+          klen1 * panel_floats);
+    } else if (t.next_n0 >= 0) {
+      const int64_t klen1 = std::min(kb, kg);
+      a.b_next = BrgemmBlocks::strided(op.packed_w +
+                                           packed_block_offset(s, nr, t.next_group, 0, klen1, 0) +
+                                           (t.next_n0 / nr) * klen1 * nr,
+                                       klen1 * panel_floats);
+    }
     a.accumulate = k0 > 0;
-    a.epilogue = k0 + klen >= cg ? epilogue : nullptr;
+    a.epilogue = k0 + klen >= kg ? epilogue : nullptr;
     BrgemmAbft abft;
     BrgemmBlocks checks;
-    abft.out_sum = k0 + klen >= cg ? t.out_sum : nullptr;  // the final values only
+    abft.out_sum = k0 + klen >= kg ? t.out_sum : nullptr;  // the final values only
     if (op.checks) {
       const int64_t b_off = b_base - op.packed_w;
       checks = BrgemmBlocks::strided(op.checks + b_off / nr * 2, klen * panel_floats / nr * 2);

@@ -19,6 +19,10 @@
 // use an im2col matrix instead: row p (flat output pixel over batch*out_h*out_w) holds the taps'
 // input pixels [tap][in_c], so tiles run along the flat pixel index across output rows, with
 // lda = taps * in_c and tap blocks at stride in_c. Same products summed in the same order.
+// Few input channels (a stem over RGB): with dilation_w 1 and one group, the taps (i, 0..kW-1) of
+// a kernel row read kW * C contiguous floats of the padded input, so a kernel row is one batch
+// block with K = kW * C (row_merged(): 7 blocks of K 21 for a 7x7 stem instead of 49 of K 3). The
+// products and their order over (i, j, c) are the same, and so are the results.
 // Padding: the caller builds a zero-padded copy of the input in scratch (conv_nhwc_pad_row), so
 // the inner loops never test the rim; an unpadded convolution reads the input directly.
 // Accumulation: fp32 in the BRGEMM's registers over (tap, channel) in a fixed order, so results
@@ -39,6 +43,8 @@ inline constexpr int64_t kConvKBlockMax = 512;
 // L2 while the call's row blocks sweep it: taps * K block <= kConvTapKMax (at least 64 channels).
 // Without it a 3x3 layer with 512 channels streams a 1.2 MB panel from L3 per 6-row block.
 inline constexpr int64_t kConvTapKMax = 2048;
+// Layers with at most this many input channels merge each kernel row's taps (row_merged()).
+inline constexpr int64_t kConvRowMergeMaxC = 8;
 
 struct ConvNhwcShape {
   int64_t batch = 1, in_h = 1, in_w = 1, in_c = 1;  // X [batch, in_h, in_w, in_c]
@@ -54,18 +60,27 @@ struct ConvNhwcShape {
   int64_t in_per_group() const { return in_c / group; }
   int64_t out_per_group() const { return out_c / group; }
   bool padded() const { return pad_top || pad_left || pad_bottom || pad_right; }
+  // A kernel row's taps form one batch block of K = kernel_w * in_c (see the header comment).
+  bool row_merged() const {
+    return group == 1 && kernel_w > 1 && dilation_w == 1 && in_c <= kConvRowMergeMaxC &&
+           kernel_w * in_c <= kConvKBlockMax;
+  }
+  // The BRGEMM's view: batch blocks per K block and the K they reduce over (per group).
+  int64_t batch_taps() const { return row_merged() ? kernel_h : taps(); }
+  int64_t tap_k() const { return row_merged() ? kernel_w * in_c : in_per_group(); }
   // 1x1, stride 1, no padding: one GEMM over all pixels.
   bool pointwise() const {
     return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && !padded();
   }
 };
 
-// K blocking: input channels per group split into equal blocks of at most kConvKBlockMax.
+// K blocking: the BRGEMM's K (tap_k(): input channels per group, or a merged kernel row) split into equal blocks of at most kConvKBlockMax.
 int64_t conv_nhwc_k_block(const ConvNhwcShape& s);
 
 // Packed weights: for each group, K block and tap, the [k_len x mg] matrix
-// B[c][m] = w[g*mg + m, k0 + c, i, j] packed into panels of nr columns (brgemm.hpp layout).
-// `w` is the ONNX [M, C/group, kH, kW] tensor. Depends only on M, C, group, kH, kW.
+// B[c][m] = w[g*mg + m, k0 + c, i, j] packed into panels of nr columns (brgemm.hpp layout);
+// row_merged(): for each kernel row i, B[j*C + c][m] = w[m, c, i, j].
+// `w` is the ONNX [M, C/group, kH, kW] tensor. Depends only on M, C, group, kH, kW, dilation_w.
 int64_t conv_nhwc_packed_floats(const ConvNhwcShape& s, int nr);
 void conv_nhwc_pack_weights(const ConvNhwcShape& s, int nr, const float* w, float* dst);
 // The tile scheme's checksum columns (gemm/abft.hpp) of packed weights: for every (group, K block,
@@ -104,6 +119,10 @@ struct ConvNhwcTile {
   int64_t img = 0, oh = 0, ow0 = 0, ow_len = 0;
   int64_t group = 0, n0 = 0, n_len = 0;
   double* out_sum = nullptr;  // ABFT global scheme: += the tile's pre-epilogue output sum
+  // The (group, n0) of the tile the caller computes next, or -1: its first K block's weights are
+  // prefetched during this tile's last one (BrgemmArgs::b_next), as each K block prefetches the
+  // next. A hint: it changes no result.
+  int64_t next_group = -1, next_n0 = -1;
 };
 
 struct ConvNhwcOperands {

@@ -33,6 +33,7 @@ struct BrgemmBlocks {
   const int64_t* offsets = nullptr;    // kOffsets: element offsets from base
   int64_t stride = 0;                  // kStride: elements between consecutive blocks
 
+  bool none() const { return mode == Mode::kPointers ? ptrs == nullptr : base == nullptr; }
   const float* at(int64_t i) const {
     switch (mode) {
       case Mode::kPointers: return ptrs[i];
@@ -63,6 +64,12 @@ struct BrgemmArgs {
   bool accumulate = false;
   const Epilogue* epilogue = nullptr;
   const BrgemmAbft* abft = nullptr;  // checksum hooks (abft.hpp), or nullptr
+  // The packed B blocks the caller's next call will read (same batch, k and panel count), or
+  // none. The SIMD variants pull them towards L2, one cache line per k step, while they compute
+  // this call: weights that come from L3 or memory then arrive spread over the call instead of
+  // stalling the first row block of the next one (a small image's layers read each weight panel
+  // for only a few row blocks). A hint: it changes no result.
+  BrgemmBlocks b_next;
 };
 
 using BrgemmFn = void (*)(const BrgemmArgs&);

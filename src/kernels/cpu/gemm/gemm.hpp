@@ -65,6 +65,11 @@ struct GemmArgs {
   double* out_sum = nullptr;
   const float* checks = nullptr;
   TileCheckLog* log = nullptr;
+  // The packed B and first column of the rectangle the caller computes next, or nullptr: its
+  // first k block is prefetched during this rectangle's last (each k block prefetches the next;
+  // BrgemmArgs::b_next). A hint: it changes no result.
+  const float* next_packed_b = nullptr;
+  int64_t next_n0 = 0;
 };
 
 // C[m0:m1, n0:n1] with n0 a multiple of nr (n1 a multiple of nr or n).
