@@ -25,6 +25,8 @@ struct LayerShape {
 // ResNet-50 (224x224) and MobileNet-v2 layers.
 const LayerShape kShapes[] = {
     {"r50_conv1_7x7s2", 224, 3, 64, 7, 2, 1},
+    {"sq11_conv1_3x3s2", 224, 3, 64, 3, 2, 1},
+    {"mbv2_conv1_3x3s2", 224, 3, 32, 3, 2, 1},
     {"r50_l1_1x1_64_256", 56, 64, 256, 1, 1, 1},
     {"r50_l1_3x3_64", 56, 64, 64, 3, 1, 1},
     {"r50_l2_3x3s2_128", 56, 128, 128, 3, 2, 1},
