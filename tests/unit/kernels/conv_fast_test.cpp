@@ -90,6 +90,12 @@ std::vector<ConvCase> conv_cases() {
       {"depthwise_5x5_narrow", 1, 16, 6, 3, 16, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, 16, true},
       {"depthwise_3x3_wide_pads", 1, 17, 5, 6, 17, 3, 3, 1, 1, 1, 1, {3, 4, 3, 4}, 17, true},
       {"depthwise_3x3_s2_same_upper", 1, 32, 12, 13, 32, 3, 3, 2, 2, 1, 1, {0, 0, 1, 1}, 32, true},
+      // The same on larger images (long interior runs between the rim's patches), and a strided
+      // 5x5 kernel.
+      {"depthwise_3x3_rim", 1, 16, 20, 40, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 16, true},
+      {"depthwise_3x3_rim_wide_pads", 1, 8, 30, 80, 8, 3, 3, 1, 1, 1, 1, {3, 4, 3, 4}, 8, false},
+      {"depthwise_3x3_s2_rim_same_upper", 1, 32, 24, 41, 32, 3, 3, 2, 2, 1, 1, {0, 0, 1, 1}, 32, true},
+      {"depthwise_5x5_s2_rim", 1, 24, 40, 60, 24, 5, 5, 2, 2, 1, 1, {2, 2, 2, 2}, 24, true},
       // Narrow outputs: the im2col path, through the session at every ISA and thread count.
       {"3x3_7x7_im2col", 2, 40, 7, 7, 70, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 1, true},
       {"3x3_s2_14to7_im2col", 1, 24, 14, 14, 33, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 1, true},
