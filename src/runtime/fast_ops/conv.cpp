@@ -410,6 +410,43 @@ Status ConvFastKernel::verify_global(KernelContext& ctx, const cpu::ConvNhwcShap
   return Status::ok();
 }
 
+// Where a padded depthwise layer's windows cross the rim (compute_depthwise's pad_as_needed).
+struct RimPlan {
+  const cpu::ConvNhwcShape& s;
+  int64_t window_h, window_w;
+  // Output columns [ow_lo, ow_hi) read only input columns: ow * stride_w - pad_left >= 0 and
+  // ow * stride_w - pad_left + window_w <= in_w.
+  int64_t ow_lo, ow_hi;
+  // Output row oh crosses the top or bottom rim (or no column is interior): padded whole.
+  bool rim_row(int64_t oh) const {
+    const int64_t ih = oh * s.stride_h - s.pad_top;
+    return ih < 0 || ih + window_h > s.in_h || ow_hi == ow_lo;
+  }
+  // Padded columns the windows of output columns [o0, o1) of a row span.
+  int64_t patch_cols(int64_t o0, int64_t o1) const {
+    return o1 > o0 ? (o1 - 1 - o0) * s.stride_w + window_w : 0;
+  }
+  // Padded pixels one image's patches copy: against padded_h * padded_w for a whole padded copy.
+  int64_t patch_pixels() const {
+    int64_t n = 0;
+    for (int64_t oh = 0; oh < s.out_h; ++oh)
+      n += window_h * (rim_row(oh) ? patch_cols(0, s.out_w)
+                                   : patch_cols(0, ow_lo) + patch_cols(ow_hi, s.out_w));
+    return n;
+  }
+};
+
+RimPlan rim_plan(const cpu::ConvNhwcShape& s) {
+  const int64_t window_h = (s.kernel_h - 1) * s.dilation_h + 1;
+  const int64_t window_w = (s.kernel_w - 1) * s.dilation_w + 1;
+  const int64_t ow_lo = std::min(s.out_w, (s.pad_left + s.stride_w - 1) / s.stride_w);
+  const int64_t ow_hi =
+      s.in_w + s.pad_left < window_w
+          ? ow_lo
+          : std::clamp<int64_t>((s.in_w + s.pad_left - window_w) / s.stride_w + 1, ow_lo, s.out_w);
+  return {s, window_h, window_w, ow_lo, ow_hi};
+}
+
 // Global ABFT of a depthwise layer: the kernel adds each output row's pre-epilogue sum into the
 // row's slot of out_sums, and right after it the row's input windows are summed per tap (fp32
 // column sums and |.| sums, eltwise kColSumAbs, while the rows are in cache) into the row's
@@ -429,15 +466,8 @@ Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& 
                                          std::vector<float>* tile_sums) const {
   const int64_t c = s.in_c, row_floats = s.out_w * c, rows = s.batch * s.out_h;
   const int64_t slot = 2 * s.taps() * c;
-  const int64_t window_h = (s.kernel_h - 1) * s.dilation_h + 1;
-  const int64_t window_w = (s.kernel_w - 1) * s.dilation_w + 1;
-  // Output columns [ow_lo, ow_hi) read only input columns: ow * stride_w - pad_left >= 0 and
-  // ow * stride_w - pad_left + window_w <= in_w.
-  const int64_t ow_lo = std::min(s.out_w, (s.pad_left + s.stride_w - 1) / s.stride_w);
-  const int64_t ow_hi =
-      s.in_w + s.pad_left < window_w
-          ? ow_lo
-          : std::clamp<int64_t>((s.in_w + s.pad_left - window_w) / s.stride_w + 1, ow_lo, s.out_w);
+  const RimPlan rim = rim_plan(s);
+  const int64_t window_h = rim.window_h, ow_lo = rim.ow_lo, ow_hi = rim.ow_hi;
   if (out_sums) out_sums->assign(static_cast<size_t>(rows), 0.0);
   const bool sum_inputs = tile_sums && rows * slot <= kConvTileSumsMaxFloats;
   if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * slot) : 0, 0.0f);
@@ -470,11 +500,11 @@ Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& 
         add_window_tap_sums(ek, s, a.src, op.tap_offsets, s.out_w, 0, c, sum, sum + slot / 2);
         continue;
       }
-      const int64_t prow = oh * s.stride_h, ih = prow - s.pad_top;
+      const int64_t prow = oh * s.stride_h;
       // Output columns [o0, o1) from the padded patch of their windows.
       const auto from_patch = [&](int64_t o0, int64_t o1) {
         if (o1 <= o0) return;
-        const int64_t pcol = o0 * s.stride_w, cols = (o1 - 1 - o0) * s.stride_w + window_w;
+        const int64_t pcol = o0 * s.stride_w, cols = rim.patch_cols(o0, o1);
         cpu::conv_nhwc_pad_patch(s, op.x, img, prow, window_h, pcol, cols, patch);
         cpu::DepthwiseRowArgs p = a;
         p.src = patch;
@@ -484,10 +514,11 @@ Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& 
         if (a.residual) p.residual = a.residual + o0 * c;
         dw_->fn(p);
       };
-      if (ih < 0 || ih + window_h > s.in_h || ow_hi == ow_lo) {
+      if (rim.rim_row(oh)) {
         from_patch(0, s.out_w);
         continue;
       }
+      const int64_t ih = prow - s.pad_top;
       from_patch(0, ow_lo);
       cpu::DepthwiseRowArgs p = a;
       p.src = op.x + ((img * s.in_h + ih) * s.in_w + ow_lo * s.stride_w - s.pad_left) * c;
@@ -525,9 +556,13 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
     xp = x_nhwc.data<float>();
   }
   // Depthwise layers pad only the windows that cross the rim, as they go, unless the global
-  // check needs the whole padded input for its sums.
+  // check needs the whole padded input for its sums, or the rim's patches would copy more than
+  // a whole padded copy: small images, large kernels (5x5 on 14x14: 960 against 324 pixels a
+  // channel; EfficientNet-Lite0's 5x5 layers at 14x14 and 7x7 took 12-26 us less each from a
+  // padded copy, 2 threads).
   const bool global = ctx.abft && abft_ == abft::Scheme::kGlobal;
-  const bool pad_as_needed = depthwise_ && s.padded() && !global;
+  const bool pad_as_needed = depthwise_ && s.padded() && !global &&
+                             rim_plan(s).patch_pixels() < s.padded_h() * s.padded_w();
   if (s.padded() && !pad_as_needed) {
     SF_ASSIGN_OR_RETURN(x_pad, scratch(ctx, {s.batch, s.padded_h(), s.padded_w(), s.in_c}));
     float* dst = x_pad.data<float>();

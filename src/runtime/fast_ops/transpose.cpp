@@ -89,8 +89,9 @@ std::optional<TransposePlan> canonicalise(const Shape& in, const std::vector<int
 // Bytes each thread should at least move before another thread is worth starting: below about
 // half a megabyte a thread's share takes less than an OpenMP fork/join costs on a busy machine
 // (BERT's 384 KB head transposes run on one thread). A 224x224 RGB image (588 KB) is split:
-// its NCHW -> NHWC transpose took 49 us on one thread, and MobileNetV2 / EfficientNet-Lite0 ran
-// 0.5-1% faster at 2 threads with the split (3 alternating pairs each; BERT-base unchanged).
+// its NCHW -> NHWC transpose took 49 us on one thread; with the split, alternating pairs at 2
+// threads gave MobileNetV2 -0.09..+0.03 ms, EfficientNet-Lite0 -0.14 ms (twice), BERT-base
+// within noise.
 constexpr int64_t kMinBytesPerThread = 512 * 1024;
 // Rows or columns per work item of the 2-D transpose (a multiple of every tile).
 constexpr int64_t kBlock = 64;
