@@ -86,7 +86,6 @@ void bench_direct(benchmark::State& state, LayerShape l, const cpu::BrgemmKernel
   cpu::conv_nhwc_tap_offsets(s, offsets.data());
   cpu::ConvNhwcOperands op;
   op.x = x.get();
-  op.packed_w = packed.get();
   op.tap_offsets = offsets.data();
   op.y = y.get();
   op.act.kind = Activation::kRelu;

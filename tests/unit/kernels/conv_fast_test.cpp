@@ -84,14 +84,16 @@ std::vector<ConvCase> conv_cases() {
       {"depthwise_3x3_s2_tall", 2, 24, 35, 5, 24, 3, 3, 2, 2, 1, 1, {1, 1, 1, 1}, 24, true},
       {"depthwise_3x3_dil2_tall", 1, 16, 33, 4, 16, 3, 3, 1, 1, 2, 2, {2, 2, 2, 2}, 16, false},
       {"depthwise_asym_pads_tall", 1, 8, 30, 5, 8, 3, 3, 1, 1, 1, 1, {0, 1, 2, 0}, 8, true},
-      // Padded depthwise layers read interior windows in place and pad only the rim's windows:
-      // an input narrower than the window (no interior column), pads wider than the kernel
-      // (outputs that read only zeros), and stride 2 padded only at the end (SAME_UPPER).
+      // Padded depthwise edges: an input narrower than the window (no interior column), pads
+      // wider than the kernel (outputs that read only zeros), stride 2 padded only at the end
+      // (SAME_UPPER). The first two pad a whole copy (their rim patches would copy more, RimPlan
+      // in conv.cpp); SAME_UPPER, like depthwise_3x3_s2, reads its interior in place and pads
+      // only the rim's windows.
       {"depthwise_5x5_narrow", 1, 16, 6, 3, 16, 5, 5, 1, 1, 1, 1, {2, 2, 2, 2}, 16, true},
       {"depthwise_3x3_wide_pads", 1, 17, 5, 6, 17, 3, 3, 1, 1, 1, 1, {3, 4, 3, 4}, 17, true},
       {"depthwise_3x3_s2_same_upper", 1, 32, 12, 13, 32, 3, 3, 2, 2, 1, 1, {0, 0, 1, 1}, 32, true},
-      // The same on larger images (long interior runs between the rim's patches), and a strided
-      // 5x5 kernel.
+      // Larger images, which all take the rim path: long interior runs between the rim's
+      // patches, pads wider than the kernel, SAME_UPPER, and a strided 5x5 kernel.
       {"depthwise_3x3_rim", 1, 16, 20, 40, 16, 3, 3, 1, 1, 1, 1, {1, 1, 1, 1}, 16, true},
       {"depthwise_3x3_rim_wide_pads", 1, 8, 30, 80, 8, 3, 3, 1, 1, 1, 1, {3, 4, 3, 4}, 8, false},
       {"depthwise_3x3_s2_rim_same_upper", 1, 32, 24, 41, 32, 3, 3, 2, 2, 1, 1, {0, 0, 1, 1}, 32, true},

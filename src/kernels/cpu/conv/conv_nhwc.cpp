@@ -169,6 +169,13 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
   const Epilogue* epilogue = has_epilogue(op) ? &e : nullptr;
   const int64_t kb = conv_nhwc_k_block(s);
   const int64_t panel_floats = num_panels(mg, nr) * nr;
+  // The packed weight blocks of (group, K block at k1, output channels from n0), one per tap.
+  const auto weight_blocks = [&](int64_t group, int64_t k1, int64_t n0) {
+    const int64_t klen1 = std::min(kb, kg - k1);
+    return BrgemmBlocks::strided(
+        op.packed_w + packed_block_offset(s, nr, group, k1, klen1, 0) + (n0 / nr) * klen1 * nr,
+        klen1 * panel_floats);
+  };
   for (int64_t k0 = 0; k0 < kg; k0 += kb) {
     const int64_t klen = std::min(kb, kg - k0);
     BrgemmArgs a;
@@ -182,30 +189,18 @@ void conv_nhwc_tile(const ConvNhwcShape& s, const BrgemmKernel& kernel, const Co
     else if (s.row_merged()) a.a = BrgemmBlocks::strided(a_base, s.dilation_h * s.padded_w() * c);
     else a.a = BrgemmBlocks::offset(a_base, op.tap_offsets);
     a.lda = lda;
-    const float* b_base = op.packed_w + packed_block_offset(s, nr, t.group, k0, klen, 0) +
-                          (t.n0 / nr) * klen * nr;
-    a.b = BrgemmBlocks::strided(b_base, klen * panel_floats);
+    a.b = weight_blocks(t.group, k0, t.n0);
     a.c = op.y + out_pixel * m + col0;
     a.ldc = m;
-    if (k0 + klen < kg) {
-      const int64_t k1 = k0 + klen, klen1 = std::min(kb, kg - k1);
-      a.b_next = BrgemmBlocks::strided(
-          op.packed_w + packed_block_offset(s, nr, t.group, k1, klen1, 0) + (t.n0 / nr) * klen1 * nr,
-          klen1 * panel_floats);
-    } else if (t.next_n0 >= 0) {
-      const int64_t klen1 = std::min(kb, kg);
-      a.b_next = BrgemmBlocks::strided(op.packed_w +
-                                           packed_block_offset(s, nr, t.next_group, 0, klen1, 0) +
-                                           (t.next_n0 / nr) * klen1 * nr,
-                                       klen1 * panel_floats);
-    }
+    if (k0 + klen < kg) a.b_next = weight_blocks(t.group, k0 + klen, t.n0);
+    else if (t.next_n0 >= 0) a.b_next = weight_blocks(t.next_group, 0, t.next_n0);
     a.accumulate = k0 > 0;
     a.epilogue = k0 + klen >= kg ? epilogue : nullptr;
     BrgemmAbft abft;
     BrgemmBlocks checks;
     abft.out_sum = k0 + klen >= kg ? t.out_sum : nullptr;  // the final values only
     if (op.checks) {
-      const int64_t b_off = b_base - op.packed_w;
+      const int64_t b_off = a.b.base - op.packed_w;
       checks = BrgemmBlocks::strided(op.checks + b_off / nr * 2, klen * panel_floats / nr * 2);
       abft.checks = &checks;
       abft.log = op.log;

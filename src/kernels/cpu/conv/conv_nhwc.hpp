@@ -74,7 +74,8 @@ struct ConvNhwcShape {
   }
 };
 
-// K blocking: the BRGEMM's K (tap_k(): input channels per group, or a merged kernel row) split into equal blocks of at most kConvKBlockMax.
+// K blocking: the BRGEMM's K (tap_k(): input channels per group, or a merged kernel row) split
+// into equal blocks of at most kConvKBlockMax.
 int64_t conv_nhwc_k_block(const ConvNhwcShape& s);
 
 // Packed weights: for each group, K block and tap, the [k_len x mg] matrix

@@ -101,21 +101,23 @@ void gemm_tile(const GemmPlan& plan, const GemmArgs& g, int64_t m0, int64_t m1, 
     plan.kernel->fn(args);
     return;
   }
+  // The packed panels of k block k1 from column n of packed B `b` (gemm_pack_b layout).
+  const auto panels = [&](const float* b, int64_t k1, int64_t n) {
+    const int64_t kcb1 = std::min(plan.kc, plan.k - k1);
+    return BrgemmBlocks::strided(b + k1 * np * nr + (n / nr) * kcb1 * nr, 0);
+  };
   for (int64_t kb = 0; kb < kblocks; ++kb) {
     const int64_t k0 = kb * plan.kc, kcb = std::min(plan.kc, plan.k - k0);
     args.k = kcb;
     args.a = BrgemmBlocks::strided(g.a + m0 * g.lda + k0, 0);
     args.lda = g.lda;
-    args.b = BrgemmBlocks::strided(g.packed_b + k0 * np * nr + (n0 / nr) * kcb * nr, 0);
-    if (kb + 1 < kblocks) {
-      const int64_t k1 = k0 + kcb, kcb1 = std::min(plan.kc, plan.k - k1);
-      args.b_next = BrgemmBlocks::strided(g.packed_b + k1 * np * nr + (n0 / nr) * kcb1 * nr, 0);
-    } else if (g.next_packed_b && (g.next_packed_b != g.packed_b || g.next_n0 != n0)) {
-      const int64_t kcb1 = std::min(plan.kc, plan.k);
-      args.b_next = BrgemmBlocks::strided(g.next_packed_b + (g.next_n0 / nr) * kcb1 * nr, 0);
-    } else {
+    args.b = panels(g.packed_b, k0, n0);
+    if (kb + 1 < kblocks)
+      args.b_next = panels(g.packed_b, k0 + kcb, n0);
+    else if (g.next_packed_b && (g.next_packed_b != g.packed_b || g.next_n0 != n0))
+      args.b_next = panels(g.next_packed_b, 0, g.next_n0);
+    else
       args.b_next = BrgemmBlocks{};
-    }
     args.accumulate = kb > 0 || g.accumulate;
     args.epilogue = kb + 1 == kblocks && g.epilogue ? &e : nullptr;
     abft.out_sum = kb + 1 == kblocks ? g.out_sum : nullptr;  // the final values only
