@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include "ir/cost.hpp"
@@ -52,17 +53,22 @@ Result<std::vector<Tensor>> run_node_with(const ir::Node& node, const std::vecto
                                           const std::vector<Tensor>* planned = nullptr,
                                           const AbftNodePlan* abft = nullptr,
                                           abft::LayerStats* abft_stats = nullptr,
-                                          abft::Report* abft_report = nullptr) {
-  std::vector<ir::InferInput> infer_in(in.size());
-  for (size_t i = 0; i < in.size(); ++i)
-    if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
-  ir::InferContext ictx(node, std::move(infer_in));
-  SF_TRY(ir::infer_node(ictx));
+                                          abft::Report* abft_report = nullptr,
+                                          const std::vector<ir::TypeInfo>* known_out = nullptr) {
+  std::optional<ir::InferContext> ictx;
+  if (!known_out) {
+    std::vector<ir::InferInput> infer_in(in.size());
+    for (size_t i = 0; i < in.size(); ++i)
+      if (in[i]) infer_in[i] = ir::InferInput{true, in[i]->dtype(), in[i]->shape(), in[i]};
+    ictx.emplace(node, std::move(infer_in));
+    SF_TRY(ir::infer_node(*ictx));
+  }
   if (!fn && !fast) return unsupported(node.label() + ": no kernel for " + ir::op_name(node.op));
-  KernelContext kctx(node, in, ictx.out, max_bytes);
+  const std::vector<ir::TypeInfo>& out_types = known_out ? *known_out : ictx->out;
+  KernelContext kctx(node, in, out_types, max_bytes);
   kctx.threads = threads;
   for (size_t o = 0; o < node.outputs.size(); ++o) {
-    const ir::TypeInfo& t = ictx.out[o];
+    const ir::TypeInfo& t = out_types[o];
     // An arena slot planned at load time, when the run-time type is the planned one. Reference
     // kernels may rely on zeroed outputs; fast kernels overwrite every element.
     if (planned && o < planned->size() && !(*planned)[o].empty() && t.shape &&
@@ -106,6 +112,9 @@ struct ExecPlan {
   const std::vector<RunFn>* kernels = nullptr;
   const std::vector<std::unique_ptr<PreparedKernel>>* fast = nullptr;
   const std::vector<std::vector<ir::ValueId>>* free_after = nullptr;
+  // Per node: its output types when its inputs have their load-time static types (then shape
+  // inference at run time would give the same; empty: infer).
+  const std::vector<std::vector<ir::TypeInfo>>* static_out = nullptr;
   int threads = 1;
   RunObserver* observer = nullptr;
   const MemoryPlan* memory = nullptr;  // with `arena`: slots of the static-shape intermediates
@@ -122,6 +131,17 @@ const PreparedKernel* fast_kernel_for(const ExecPlan& plan, size_t k) {
     for (const auto& [node, kernel] : plan.overrides->kernels)
       if (node == k) return kernel;
   return plan.fast ? (*plan.fast)[k].get() : nullptr;
+}
+
+// True when every input of `node` has the dtype and static shape inference gave it at load time.
+bool inputs_as_planned(const ir::Graph& g, const ir::Node& node,
+                       const std::vector<const Tensor*>& in) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!in[i]) continue;
+    const ir::TypeInfo& t = g.value(node.inputs[i]).type;
+    if (t.dtype != in[i]->dtype() || !t.shape || *t.shape != in[i]->shape()) return false;
+  }
+  return true;
 }
 
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
@@ -151,6 +171,9 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
         planned[o] = plan.arena->sub_buffer(off, t.dtype, *t.shape);
       }
     }
+    const std::vector<ir::TypeInfo>* known_out = nullptr;
+    if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
+      known_out = &(*plan.static_out)[k];
     if (plan.observer) plan.observer->before_node(k, node);
     const auto start = Clock::now();
     SF_ASSIGN_OR_RETURN(
@@ -158,7 +181,8 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
         run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
                       fast_kernel_for(plan, k), plan.threads,
                       planned.empty() ? nullptr : &planned, plan.abft ? &(*plan.abft)[k] : nullptr,
-                      plan.abft_stats.empty() ? nullptr : plan.abft_stats[k], plan.abft_report));
+                      plan.abft_stats.empty() ? nullptr : plan.abft_stats[k], plan.abft_report,
+                      known_out));
     if (plan.observer) {
       const double secs = std::chrono::duration<double>(Clock::now() - start).count();
       SF_TRY(plan.observer->after_node(k, node, out, secs));
@@ -286,6 +310,21 @@ Status Session::prepare() {
   }
   memory_ = MemoryPlan{};
   if (opts_.exec.memory_plan) memory_ = plan_memory(g, last_use);
+  // Nodes whose inputs and outputs all have static types skip shape inference at run time
+  // while their inputs keep those types (it allocated and cost a few microseconds a node).
+  static_out_.assign(g.nodes.size(), {});
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const ir::Node& n = g.nodes[k];
+    const auto is_static = [&](ir::ValueId id) {
+      const ir::TypeInfo& t = g.value(id).type;
+      return t.dtype != DType::kUndefined && t.shape && shape_is_static(*t.shape);
+    };
+    bool ok = !n.outputs.empty();
+    for (ir::ValueId id : n.inputs) ok = ok && (id == ir::kNoValue || is_static(id));
+    for (ir::ValueId id : n.outputs) ok = ok && id != ir::kNoValue && is_static(id);
+    if (!ok) continue;
+    for (ir::ValueId id : n.outputs) static_out_[k].push_back(g.value(id).type);
+  }
   return Status::ok();
 }
 
@@ -483,7 +522,7 @@ Result<NamedTensors> Session::execute_run(std::vector<Tensor>& env, size_t first
                             std::to_string(opts_.max_tensor_bytes) + " bytes");
     SF_ASSIGN_OR_RETURN(arena, Tensor::make_arena(memory_.arena_bytes));
   }
-  ExecPlan plan{&kernels_, &fast_, &free_after_, opts_.exec.threads, observer,
+  ExecPlan plan{&kernels_, &fast_, &free_after_, &static_out_, opts_.exec.threads, observer,
                 memory_.arena_bytes > 0 ? &memory_ : nullptr, &arena, &abft_plan_, {}, abft_report};
   if (abft_report) {
     if (abft_report->layers.empty())

@@ -114,6 +114,7 @@ class Session {
   std::vector<RunFn> kernels_;              // per node: the reference kernel
   std::vector<std::unique_ptr<PreparedKernel>> fast_;  // per node: the fast kernel, or null
   std::vector<std::vector<ir::ValueId>> free_after_;  // per node: values dead after it
+  std::vector<std::vector<ir::TypeInfo>> static_out_;  // per node: see ExecPlan::static_out
   MemoryPlan memory_;
   int64_t released_bytes_ = 0;  // constant bytes freed because kernels hold them packed
   std::vector<AbftNodePlan> abft_plan_;  // per node

@@ -118,6 +118,16 @@ class ConvFastKernel final : public PreparedKernel {
   }
 
   Status run(KernelContext& ctx) const override;
+  // Works out the geometry and tap offsets for the input shape known at load time, so that runs
+  // on that shape skip them.
+  void expect_input(const Shape& xs) {
+    auto s = shape_of(xs);
+    if (!s) return;
+    static_x_ = xs;
+    static_s_ = *s;
+    static_offsets_.resize(static_cast<size_t>(static_s_.taps()));
+    cpu::conv_nhwc_tap_offsets(static_s_, static_offsets_.data());
+  }
   std::vector<size_t> packed_inputs() const override {
     return packed_.empty() ? std::vector<size_t>{} : std::vector<size_t>{1};
   }
@@ -146,7 +156,9 @@ class ConvFastKernel final : public PreparedKernel {
     if (depthwise_) cpu::depthwise_pack_weights(w, spec_.out_c, taps(), dst);
     else cpu::conv_nhwc_pack_weights(weight_shape(), gemm_->nr, w, dst);
   }
-  Result<cpu::ConvNhwcShape> shape_for(const KernelContext& ctx, const Shape& xs) const;
+  // The layer's geometry for an input of shape xs (NCHW, or NHWC when channels_last); errors
+  // name the problem, the caller adds the node.
+  Result<cpu::ConvNhwcShape> shape_of(const Shape& xs) const;
   void compute_gemm(int threads, const cpu::ConvNhwcShape& s, const cpu::ConvNhwcOperands& op,
                     std::vector<double>* out_sums, std::vector<float>* tile_sums) const;
   Status verify_global(KernelContext& ctx, const cpu::ConvNhwcShape& s, const float* xp,
@@ -164,12 +176,14 @@ class ConvFastKernel final : public PreparedKernel {
   abft::Scheme abft_ = abft::Scheme::kNone;
   std::vector<float> checks_;  // tile scheme: checksum columns of packed_
   std::vector<double> wsum_, wabs_;  // global scheme: weight checksums [in_c][tap]
+  Shape static_x_;                     // expect_input: the input shape (empty: none)
+  cpu::ConvNhwcShape static_s_;        // and its geometry
+  std::vector<int64_t> static_offsets_;  // and its tap offsets
 };
 
-Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
-                                                     const Shape& xs) const {
+Result<cpu::ConvNhwcShape> ConvFastKernel::shape_of(const Shape& xs) const {
   if (xs.size() != 4)
-    return ctx.error("fast convolution needs a rank-4 input, got " + shape_str(xs));
+    return invalid_argument("fast convolution needs a rank-4 input, got " + shape_str(xs));
   const bool cl = spec_.channels_last;
   cpu::ConvNhwcShape s = weight_shape();
   s.batch = xs[0];
@@ -177,7 +191,7 @@ Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
   s.in_w = cl ? xs[2] : xs[3];
   const int64_t c = cl ? xs[3] : xs[1];
   if (c != s.in_c)
-    return ctx.error("input has " + std::to_string(c) + " channels, the weights expect " +
+    return invalid_argument("input has " + std::to_string(c) + " channels, the weights expect " +
                      std::to_string(s.in_c) + " (" + std::to_string(spec_.in_per_group) +
                      " per group x group " + std::to_string(group()) + ")");
   SF_ASSIGN_OR_RETURN(ir::ConvGeometry g,
@@ -194,7 +208,7 @@ Result<cpu::ConvNhwcShape> ConvFastKernel::shape_for(const KernelContext& ctx,
   s.pad_bottom = g.pad_end[0];
   s.pad_right = g.pad_end[1];
   if (s.pad_top < 0 || s.pad_left < 0 || s.pad_bottom < 0 || s.pad_right < 0)
-    return ctx.error("negative pads " + shape_str(spec_.attrs.pads));
+    return invalid_argument("negative pads " + shape_str(spec_.attrs.pads));
   return s;
 }
 
@@ -257,60 +271,79 @@ void ConvFastKernel::compute_gemm(int threads, const cpu::ConvNhwcShape& s,
   const int64_t mg = s.out_per_group();
   const bool flat = s.pointwise() || op.im2col;
   const int64_t pixels = flat ? s.batch * s.out_h * s.out_w : s.out_w;
-  // Pixel tiles of at most p_max, as even as whole register rows allow (196 pixels: 54, 54, 54,
-  // 34 rather than 64, 64, 64, 4, which left one thread half the work).
-  const int64_t p_max = flat ? kFlatTilePixels : kRowTilePixels;
-  const int64_t even = (pixels + (pixels + p_max - 1) / p_max - 1) / ((pixels + p_max - 1) / p_max);
-  int64_t p_tile = std::min(p_max, (even + k.mr - 1) / k.mr * k.mr);
-  int64_t p_blocks = (pixels + p_tile - 1) / p_tile;
   const int64_t rows = flat ? 1 : s.batch * s.out_h;
+  // Pixel tiles of whole register rows, at most p_max pixels, spread evenly (196 pixels in
+  // rows of 12: 48, 48, 48, 52, not 60, 60, 60, 16, which left one of two threads 37% idle).
+  const int64_t p_max = flat ? kFlatTilePixels : kRowTilePixels;
+  EvenTiles px = EvenTiles::at_most(pixels, k.mr, p_max / k.mr);
   // Few pixel tiles (small images): one panel per channel block, so that the threads share the
   // output channels. The tiling does not change any element's arithmetic.
-  const int64_t channel_tile = rows * p_blocks < kFewPixelTiles ? k.nr : kChannelTile;
-  const int64_t n_tile = std::max<int64_t>(1, channel_tile / k.nr) * k.nr;
-  const int64_t n_blocks = (mg + n_tile - 1) / n_tile;
-  const int64_t inner = s.group * n_blocks;  // (group, channel block) per pixel tile
-  // Still too few tiles to share evenly (EfficientNet-Lite0's 7x7 projections: 3 panels of 64
-  // channels and one pixel tile left one of two threads idle for a third of the layer): halve
-  // the pixel tiles, in whole register rows, until the threads get equal counts or four each.
-  while (threads > 1 && (rows * p_blocks * inner) % threads != 0 &&
-         rows * p_blocks * inner < 4 * threads && p_tile > k.mr) {
-    p_tile = std::max<int64_t>(k.mr, (p_tile / 2 + k.mr - 1) / k.mr * k.mr);
-    p_blocks = (pixels + p_tile - 1) / p_tile;
-  }
-  // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
-  if (out_sums) out_sums->assign(static_cast<size_t>(rows * p_blocks * inner), 0.0);
-  const int64_t slot = 2 * s.taps() * s.in_c;  // a tile's [2][taps][in_c] input sums
-  const bool sum_inputs = tile_sums &&
-                          conv_global_sums_in_tiles(s.out_c, s.in_per_group(), s.group) &&
-                          rows * p_blocks * slot <= kConvTileSumsMaxFloats;
-  if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(rows * p_blocks * slot) : 0, 0.0f);
-  const cpu::EltwiseKernel& ek = cpu::eltwise_select();
+  const int64_t channel_tile = rows * px.count < kFewPixelTiles ? k.nr : kChannelTile;
+  const EvenTiles ch = EvenTiles::at_most(mg, k.nr, channel_tile / k.nr);
+  const int64_t inner = s.group * ch.count;  // (group, channel block) per pixel tile
   // Tile order: pixel tiles outer (each tile's input stays in cache while the channel blocks
   // sweep it), or, when the packed weights outweigh the input (a 1x1 layer with wide channels on
   // a small image), channel blocks outer, so each thread streams only its share of the weights,
   // once, and reuses each block across all pixel tiles. Either way every tile computes its
   // outputs whole, so the order changes no result.
-  const int64_t tiles = rows * p_blocks;
   const bool channels_outer =
       s.out_c * s.in_per_group() * s.taps() > s.batch * s.padded_h() * s.padded_w() * s.in_c;
-  parallel_for(threads, tiles * inner, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t outer = channels_outer ? i % tiles : i / inner;
-      const int64_t in = channels_outer ? i / tiles : i % inner;
-      const int64_t row = outer / p_blocks, pb = outer % p_blocks;
+  const auto outer_of = [&](int64_t i, int64_t tiles) {
+    return channels_outer ? i % tiles : i / inner;
+  };
+  const auto inner_of = [&](int64_t i, int64_t tiles) {
+    return channels_outer ? i / tiles : i % inner;
+  };
+  // Threads take contiguous runs of tiles of equal work (pixels x channels). While the best
+  // cut still leaves a thread more than 5% over its share (few tiles: EfficientNet-Lite0's 7x7
+  // projections had one pixel tile and three panels), the pixel tiles are cut finer.
+  std::vector<double> work;
+  const auto weigh = [&] {  // prefix sums in item order, from the tiles' lengths
+    std::vector<double> pl(static_cast<size_t>(px.count)), cl(static_cast<size_t>(inner));
+    for (int64_t p = 0; p < px.count; ++p) pl[static_cast<size_t>(p)] = static_cast<double>(px.len(p));
+    for (int64_t c = 0; c < inner; ++c)
+      cl[static_cast<size_t>(c)] = static_cast<double>(ch.len(c % ch.count));
+    work.assign(1, 0.0);
+    work.reserve(static_cast<size_t>(rows * px.count * inner) + 1);
+    for (int64_t a = 0; a < (channels_outer ? inner : rows); ++a)
+      for (int64_t b = 0; b < (channels_outer ? rows : 1); ++b)
+        for (int64_t p = 0; p < px.count; ++p)
+          for (int64_t c = 0; c < (channels_outer ? 1 : inner); ++c)
+            work.push_back(work.back() + pl[static_cast<size_t>(p)] *
+                                             cl[static_cast<size_t>(channels_outer ? a : c)]);
+  };
+  weigh();
+  // Many tiles balance whatever their sizes; the check matters only for few.
+  while (threads > 1 && px.count < px.units() && rows * px.count * inner < 16 * threads &&
+         cut_imbalance(work, balanced_cuts(work, threads)) > 1.05) {
+    ++px.count;
+    weigh();
+  }
+  const int64_t tiles = rows * px.count;
+  // Global ABFT: one sum slot per tile, added up in order afterwards (thread-count independent).
+  if (out_sums) out_sums->assign(static_cast<size_t>(tiles * inner), 0.0);
+  const int64_t slot = 2 * s.taps() * s.in_c;  // a tile's [2][taps][in_c] input sums
+  const bool sum_inputs = tile_sums &&
+                          conv_global_sums_in_tiles(s.out_c, s.in_per_group(), s.group) &&
+                          tiles * slot <= kConvTileSumsMaxFloats;
+  if (tile_sums) tile_sums->assign(sum_inputs ? static_cast<size_t>(tiles * slot) : 0, 0.0f);
+  const cpu::EltwiseKernel& ek = cpu::eltwise_select();
+  parallel_for_stealing(threads, work, [&](int64_t i, int64_t next_i) {
+    {
+      const int64_t outer = outer_of(i, tiles), in = inner_of(i, tiles);
+      const int64_t row = outer / px.count, pb = outer % px.count;
       cpu::ConvNhwcTile t;
       t.img = row / s.out_h;
       t.oh = row % s.out_h;
-      t.ow0 = pb * p_tile;
-      t.ow_len = std::min(p_tile, pixels - t.ow0);
-      t.group = in / n_blocks;
-      t.n0 = (in % n_blocks) * n_tile;
-      t.n_len = std::min(n_tile, mg - t.n0);
-      if (i + 1 < e) {  // the thread's next tile, whose weights the BRGEMM prefetches
-        const int64_t next = channels_outer ? (i + 1) / tiles : (i + 1) % inner;
-        t.next_group = next / n_blocks;
-        t.next_n0 = (next % n_blocks) * n_tile;
+      t.ow0 = px.start(pb);
+      t.ow_len = px.len(pb);
+      t.group = in / ch.count;
+      t.n0 = ch.start(in % ch.count);
+      t.n_len = ch.len(in % ch.count);
+      if (next_i >= 0) {  // the thread's next tile, whose weights the BRGEMM prefetches
+        const int64_t next = inner_of(next_i, tiles);
+        t.next_group = next / ch.count;
+        t.next_n0 = ch.start(next % ch.count);
       }
       if (out_sums) t.out_sum = &(*out_sums)[static_cast<size_t>(i)];
       cpu::conv_nhwc_tile(s, k, op, t);
@@ -537,7 +570,13 @@ Status ConvFastKernel::compute_depthwise(int threads, const cpu::ConvNhwcShape& 
 Status ConvFastKernel::run(KernelContext& ctx) const {
   const Tensor& x = ctx.input(0);
   if (x.dtype() != DType::kF32) return ctx.error("fast convolution needs float32 input");
-  SF_ASSIGN_OR_RETURN(cpu::ConvNhwcShape s, shape_for(ctx, x.shape()));
+  const bool as_loaded = !static_x_.empty() && x.shape() == static_x_;
+  cpu::ConvNhwcShape s = static_s_;
+  if (!as_loaded) {
+    auto got = shape_of(x.shape());
+    if (!got) return ctx.error(got.status().message());
+    s = *got;
+  }
   const bool cl = spec_.channels_last;
   const Shape y_shape = cl ? Shape{s.batch, s.out_h, s.out_w, s.out_c}
                            : Shape{s.batch, s.out_c, s.out_h, s.out_w};
@@ -620,9 +659,14 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   std::vector<double> out_sums;
   std::vector<float> tile_sums;
   const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
-  std::vector<int64_t> offsets(static_cast<size_t>(s.taps()));
-  cpu::conv_nhwc_tap_offsets(s, offsets.data());
-  op.tap_offsets = offsets.data();
+  std::vector<int64_t> offsets;
+  if (as_loaded) {
+    op.tap_offsets = static_offsets_.data();
+  } else {
+    offsets.resize(static_cast<size_t>(s.taps()));
+    cpu::conv_nhwc_tap_offsets(s, offsets.data());
+    op.tap_offsets = offsets.data();
+  }
   if (depthwise_) {
     const Status st = compute_depthwise(threads, s, op, pad_as_needed,
                                         global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
@@ -674,7 +718,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_conv_like(const PrepareContext& 
   // the depthwise kernels have their own vector variants.
   if (!conv_is_depthwise(spec) && cpu::brgemm_select().isa == Isa::kScalar)
     return std::unique_ptr<PreparedKernel>();
-  return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr, ctx.abft);
+  return make_conv_fast_kernel(spec, ctx.opts.pack_weights ? w : nullptr, ctx.abft,
+                               ctx.static_input_shape(0));
 }
 
 Result<std::unique_ptr<PreparedKernel>> prepare_conv(const PrepareContext& ctx) {
@@ -703,7 +748,8 @@ bool conv_global_sums_in_tiles(int64_t out_c, int64_t in_per_group, int64_t grou
 
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec& spec,
                                                               const Tensor* weights,
-                                                              abft::Scheme abft) {
+                                                              abft::Scheme abft,
+                                                              const Shape* static_x) {
   const int64_t group = spec.attrs.group;
   if (group < 1 || spec.out_c < 1 || spec.in_per_group < 1 || spec.kernel_h < 1 ||
       spec.kernel_w < 1 || spec.out_c % group != 0)
@@ -713,6 +759,7 @@ Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(const ConvFastSpec
   if (weights && weights->dtype() != DType::kF32) return std::unique_ptr<PreparedKernel>();
   auto k = std::make_unique<ConvFastKernel>(spec, conv_is_depthwise(spec), abft);
   if (weights) k->pack(*weights);
+  if (static_x) k->expect_input(*static_x);
   return std::unique_ptr<PreparedKernel>(std::move(k));
 }
 

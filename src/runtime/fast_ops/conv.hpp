@@ -26,8 +26,10 @@ struct ConvFastSpec {
 // `weights`, when given (a constant W and ExecOptions::pack_weights), is packed now; otherwise
 // W is packed on every run. Returns nullptr for shapes the kernels do not cover. With
 // abft == kTile, non-depthwise layers run the `_abft` BRGEMM twin with checksum columns.
+// `static_x`, the input shape known at load time, lets runs on it skip the geometry.
 Result<std::unique_ptr<PreparedKernel>> make_conv_fast_kernel(
-    const ConvFastSpec& spec, const Tensor* weights, abft::Scheme abft = abft::Scheme::kNone);
+    const ConvFastSpec& spec, const Tensor* weights, abft::Scheme abft = abft::Scheme::kNone,
+    const Shape* static_x = nullptr);
 
 // Depthwise: group == C == M (one filter per channel); runs on the depthwise kernels.
 bool conv_is_depthwise(const ConvFastSpec& spec);

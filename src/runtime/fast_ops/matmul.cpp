@@ -327,7 +327,11 @@ Status MatMulKernel::run(KernelContext& ctx) const {
   const int64_t rows = fold ? shape_numel_unchecked(g.out_batch) * m : m;
   std::vector<int64_t> a_idx, b_idx;
   if (!fold) batch_offsets(g, a_idx, b_idx);
-  const int64_t mblocks = plan.m_blocks(rows), nblocks = plan.n_blocks();
+  // Rectangles of at most mc x nc, as even as whole register rows and panels allow (1000
+  // columns in blocks of up to 192: 128 or 192 each, not five of 192 and one of 40).
+  const EvenTiles mt = EvenTiles::at_most(rows, plan.kernel->mr, plan.mc / plan.kernel->mr);
+  const EvenTiles nt = EvenTiles::at_most(n, plan.kernel->nr, plan.nc / plan.kernel->nr);
+  const int64_t mblocks = mt.count, nblocks = nt.count;
   const int64_t per_b = plan.packed_b_floats();
   // ABFT: the C that is accumulated onto enters the global sum; one sum slot per rectangle keeps
   // the total independent of the thread count.
@@ -338,8 +342,16 @@ Status MatMulKernel::run(KernelContext& ctx) const {
                                 ? static_cast<size_t>(groups * mblocks * nblocks) : 0, 0.0);
   cpu::TileCheckLog tile_log;
   // n-major within a group: consecutive rectangles share their column block of packed B.
-  parallel_for(threads, groups * mblocks * nblocks, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
+  // Threads take runs of equal work (rows x columns) and then help each other finish.
+  std::vector<double> work(static_cast<size_t>(groups * mblocks * nblocks) + 1, 0.0);
+  for (int64_t t = 0; t + 1 < static_cast<int64_t>(work.size()); ++t) {
+    const int64_t rest = t % (mblocks * nblocks);
+    work[static_cast<size_t>(t) + 1] =
+        work[static_cast<size_t>(t)] +
+        static_cast<double>(mt.len(rest % mblocks) * nt.len(rest / mblocks));
+  }
+  parallel_for_stealing(threads, work, [&](int64_t t, int64_t next) {
+    {
       const int64_t grp = t / (mblocks * nblocks), rest = t % (mblocks * nblocks);
       const int64_t nb = rest / mblocks, mb = rest % mblocks;
       const int64_t ao = fold ? 0 : a_idx[static_cast<size_t>(grp)];
@@ -359,13 +371,12 @@ Status MatMulKernel::run(KernelContext& ctx) const {
         args.checks = checks->columns.get() + bo * plan.check_floats();
         args.log = &tile_log;
       }
-      if (t + 1 < end) {  // the thread's next rectangle, whose B the BRGEMM prefetches
-        const int64_t next_grp = (t + 1) / (mblocks * nblocks);
+      if (next >= 0) {  // the thread's next rectangle, whose B the BRGEMM prefetches
+        const int64_t next_grp = next / (mblocks * nblocks);
         args.next_packed_b = packed + (fold ? 0 : b_idx[static_cast<size_t>(next_grp)]) * per_b;
-        args.next_n0 = ((t + 1) % (mblocks * nblocks)) / mblocks * plan.nc;
+        args.next_n0 = nt.start((next % (mblocks * nblocks)) / mblocks);
       }
-      cpu::gemm_tile(plan, args, mb * plan.mc, std::min(rows, (mb + 1) * plan.mc), nb * plan.nc,
-                     std::min(n, (nb + 1) * plan.nc));
+      cpu::gemm_tile(plan, args, mt.start(mb), mt.start(mb + 1), nt.start(nb), nt.start(nb + 1));
     }
   });
   if (scheme == abft::Scheme::kGlobal)
