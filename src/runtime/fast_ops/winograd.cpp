@@ -97,7 +97,7 @@ double winograd_cycles(WinogradTile tile, int64_t n, int64_t c, int64_t k, int64
                a2 = cpu::winograd_alpha(tile) * cpu::winograd_alpha(tile);
   const double tiles = static_cast<double>(cpu::winograd_tile_count(p));
   const int64_t block = cpu::winograd_block_tiles(p);
-  const double blocks = std::ceil(tiles / static_cast<double>(block));
+  const double blocks = static_cast<double>(cpu::winograd_block_count(p));
   const double mr = std::max(1, gemm_mr);
   const double row_eff =
       static_cast<double>(block) / (std::ceil(static_cast<double>(block) / mr) * mr);
@@ -216,8 +216,7 @@ class WinogradConvKernel final : public PreparedKernel {
       p.residual = r.data<float>();
     }
     p.act = act_;
-    const int64_t tiles = cpu::winograd_tile_count(p), block = cpu::winograd_block_tiles(p);
-    const int64_t blocks = (tiles + block - 1) / block;
+    const int64_t block = cpu::winograd_block_tiles(p), blocks = cpu::winograd_block_count(p);
     const int64_t scratch_floats = cpu::winograd_scratch_floats(p, block);
     const float* xp = x.data<float>();
     float* yp = y->data<float>();
@@ -242,8 +241,8 @@ class WinogradConvKernel final : public PreparedKernel {
     const bool ran = parallel_for_with_scratch(
         ctx.threads, blocks, scratch_floats, [&](int64_t b0, int64_t b1, float* scratch) {
           for (int64_t b = b0; b < b1; ++b)
-            cpu::winograd_conv_tiles(p, tr_, gemm_, up, xp, yp, b * block,
-                                     std::min(tiles, (b + 1) * block), scratch, wap,
+            cpu::winograd_conv_tiles(p, tr_, gemm_, up, xp, yp, cpu::winograd_block_begin(p, b),
+                                     cpu::winograd_block_begin(p, b + 1), scratch, wap,
                                      slots ? slots + b : nullptr);
         });
     if (!ran)

@@ -181,17 +181,24 @@ int64_t winograd_tile_count(const WinogradConv& p) {
   return p.n * ceil_div(p.oh, m) * ceil_div(p.ow, m);
 }
 
-int64_t winograd_block_tiles(const WinogradConv& p) {
+int64_t winograd_block_count(const WinogradConv& p) {
   const int64_t alpha = winograd_alpha(p.tile);
   const int64_t tiles = std::max<int64_t>(1, winograd_tile_count(p));
   const int64_t fit = std::clamp(kBlockBudgetFloats / (alpha * alpha * (p.c + p.k)), kMinBlockTiles,
                                  kMaxBlockTiles);
-  if (fit >= tiles) return tiles;
-  // An even number of near-equal blocks: threads take whole blocks, so an odd count (F(4,3) on
-  // 27x27: blocks of 22, 22 and 5 tiles) gave one of two threads 44 tiles and the other 5. The
-  // count does not depend on the thread count, so neither do the tiles' results.
-  const int64_t blocks = (ceil_div(tiles, fit) + 1) / 2 * 2;
-  return ceil_div(tiles, blocks);
+  if (fit >= tiles) return 1;
+  // An even number of blocks: threads take whole blocks, so an odd count (F(4,3) on 27x27:
+  // blocks of 22, 22 and 5 tiles) gave one of two threads 44 tiles and the other 5. The count
+  // does not depend on the thread count, so neither do the tiles' results.
+  return (ceil_div(tiles, fit) + 1) / 2 * 2;
+}
+
+int64_t winograd_block_tiles(const WinogradConv& p) {
+  return ceil_div(std::max<int64_t>(1, winograd_tile_count(p)), winograd_block_count(p));
+}
+
+int64_t winograd_block_begin(const WinogradConv& p, int64_t b) {
+  return b * winograd_tile_count(p) / winograd_block_count(p);
 }
 
 int64_t winograd_scratch_floats(const WinogradConv& p, int64_t block) {

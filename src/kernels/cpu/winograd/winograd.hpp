@@ -189,12 +189,16 @@ struct WinogradConv {
   ActivationSpec act;
 };
 
-// Tiles of the whole batch (n * ceil(oh/m) * ceil(ow/m)) and a block size that keeps a block's
-// V and M (alpha^2 * T * (C + K) floats) within about half of a 1 MiB L2, at least 8 tiles,
-// and splits a layer of more tiles into an even number of near-equal blocks (two threads get
-// equal shares); the size depends only on the layer, never on the thread count.
+// Tiles of the whole batch (n * ceil(oh/m) * ceil(ow/m)), and their blocks: a block's V and M
+// (alpha^2 * T * (C + K) floats) stay within about half of a 1 MiB L2 at T = at least 8 tiles;
+// a layer of more tiles is split into an even number of blocks whose sizes differ by at most
+// one tile (block b is [winograd_block_begin(b), winograd_block_begin(b + 1)); 49 tiles in 4
+// blocks: 12, 12, 12, 13, not 13, 13, 13, 10, which gave one of two threads 13% more), and
+// winograd_block_tiles is the largest. All depend only on the layer, never on the thread count.
 int64_t winograd_tile_count(const WinogradConv& p);
+int64_t winograd_block_count(const WinogradConv& p);
 int64_t winograd_block_tiles(const WinogradConv& p);
+int64_t winograd_block_begin(const WinogradConv& p, int64_t b);
 // Scratch floats one call of winograd_conv_tiles needs for `block` tiles.
 int64_t winograd_scratch_floats(const WinogradConv& p, int64_t block);
 
