@@ -133,6 +133,14 @@ const PreparedKernel* fast_kernel_for(const ExecPlan& plan, size_t k) {
   return plan.fast ? (*plan.fast)[k].get() : nullptr;
 }
 
+// A value's tensor: env's, or the graph's constant when env holds none (Session::run leaves
+// constants out of env: copying each of them in and out cost a few microseconds a run).
+const Tensor& value_of(const ir::Graph& g, const std::vector<Tensor>& env, ir::ValueId id) {
+  const Tensor& t = env[static_cast<size_t>(id)];
+  const ir::Value& v = g.value(id);
+  return t.empty() && v.constant ? *v.constant : t;
+}
+
 // True when every input of `node` has the dtype and static shape inference gave it at load time.
 bool inputs_as_planned(const ir::Graph& g, const ir::Node& node,
                        const std::vector<const Tensor*>& in) {
@@ -154,7 +162,7 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const ir::ValueId id = node.inputs[i];
       if (id == ir::kNoValue) continue;
-      const Tensor& t = env[static_cast<size_t>(id)];
+      const Tensor& t = value_of(g, env, id);
       if (t.empty())
         return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
       in[i] = &t;
@@ -487,9 +495,7 @@ std::string Session::kernel_name(size_t k) const {
 Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* observer,
                                   abft::Report* abft_report) const {
   const ir::Graph& g = *graph_;
-  std::vector<Tensor> env(g.values.size());
-  for (size_t v = 0; v < g.values.size(); ++v)
-    if (g.values[v].constant) env[v] = *g.values[v].constant;
+  std::vector<Tensor> env(g.values.size());  // constants are read from the graph (value_of)
   const auto declared = this->inputs();
   std::vector<bool> given(declared.size(), false);
   for (const auto& [name, t] : inputs) {
@@ -547,7 +553,7 @@ Result<NamedTensors> Session::execute_run(std::vector<Tensor>& env, size_t first
   plan.overrides = overrides;
   SF_TRY(execute(g, env, plan, opts_.max_tensor_bytes));
   NamedTensors out;
-  for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, env[static_cast<size_t>(id)]);
+  for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, value_of(g, env, id));
   return out;
 }
 
