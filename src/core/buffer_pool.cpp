@@ -1,5 +1,7 @@
 #include "core/buffer_pool.hpp"
 
+#include "core/large_alloc.hpp"
+
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -68,10 +70,10 @@ std::shared_ptr<std::byte> BufferPool::take(size_t bytes) {
       s.free.erase(it);
     }
   }
-  if (!p) p = std::aligned_alloc(kAlignment, size);
+  if (!p) p = large_aligned_alloc(kAlignment, size);
   if (!p) {
     trim();  // the cache may be what filled memory
-    p = std::aligned_alloc(kAlignment, size);
+    p = large_aligned_alloc(kAlignment, size);
     if (!p) return nullptr;
   }
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(p),

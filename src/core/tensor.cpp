@@ -1,11 +1,14 @@
 #include "core/tensor.hpp"
 
+#include "core/large_alloc.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "core/buffer_pool.hpp"
+#include "core/large_alloc.hpp"
 
 namespace sf {
 
@@ -14,7 +17,7 @@ constexpr size_t kAlignment = 64;
 
 std::shared_ptr<std::byte> aligned_alloc_bytes(size_t bytes, bool zero) {
   const size_t padded = ((bytes + kAlignment - 1) / kAlignment) * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded);
+  void* p = large_aligned_alloc(kAlignment, padded == 0 ? kAlignment : padded);
   if (!p) return nullptr;
   if (zero) std::memset(p, 0, padded == 0 ? kAlignment : padded);
   return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) { std::free(q); });

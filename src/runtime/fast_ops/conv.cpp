@@ -10,6 +10,7 @@
 
 #include "abft/conv_checksum.hpp"
 #include "core/fp_bounds.hpp"
+#include "core/large_alloc.hpp"
 #include "ir/ops/fused.hpp"
 #include "kernels/cpu/conv/conv_nhwc.hpp"
 #include "kernels/cpu/conv/depthwise.hpp"
@@ -179,7 +180,7 @@ class ConvFastKernel final : public PreparedKernel {
   bool depthwise_;
   const cpu::BrgemmKernel* gemm_ = nullptr;
   const cpu::DepthwiseKernel* dw_ = nullptr;
-  std::vector<float> packed_;  // empty: pack W on every run
+  std::vector<float, LargeAllocator<float>> packed_;  // empty: pack W on every run
   abft::Scheme abft_ = abft::Scheme::kNone;
   std::vector<float> checks_;  // tile scheme: checksum columns of packed_
   std::vector<double> wsum_, wabs_;  // global scheme: weight checksums [in_c][tap]

@@ -45,6 +45,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/large_alloc.hpp"
 #include "ir/ops/fused.hpp"
 #include "ir/ops/linalg.hpp"
 #include "kernels/cpu/gemm/brgemm.hpp"
@@ -135,7 +136,8 @@ class WinogradConvKernel final : public PreparedKernel {
   WinogradConvKernel(const ir::ConvAttrs& attrs, WinogradTile tile, bool channels_last,
                      ActivationSpec act, int residual_input, int64_t c, int64_t k,
                      const cpu::BrgemmKernel& gemm, const cpu::WinogradKernel& tr,
-                     std::vector<float> u, bool has_bias, abft::Scheme abft)
+                     std::vector<float, LargeAllocator<float>> u, bool has_bias,
+                     abft::Scheme abft)
       : attrs_(attrs),
         tile_(tile),
         channels_last_(channels_last),
@@ -272,7 +274,7 @@ class WinogradConvKernel final : public PreparedKernel {
   int64_t c_, k_;
   const cpu::BrgemmKernel& gemm_;
   const cpu::WinogradKernel& tr_;
-  std::vector<float> u_;
+  std::vector<float, LargeAllocator<float>> u_;
   std::string name_;
   abft::Scheme abft_ = abft::Scheme::kNone;
   std::vector<float> u_checks_;        // tile scheme: checksum columns of u_ per position
@@ -328,7 +330,8 @@ Result<std::unique_ptr<PreparedKernel>> prepare_winograd(const PrepareContext& c
     if (e.choice == WinogradMode::kOff) return none;
     tile = e.choice == WinogradMode::kF23 ? WinogradTile::kF23 : WinogradTile::kF43;
   }
-  std::vector<float> u(static_cast<size_t>(cpu::winograd_packed_u_floats(tile, c, k, gemm.nr)));
+  std::vector<float, LargeAllocator<float>> u(
+      static_cast<size_t>(cpu::winograd_packed_u_floats(tile, c, k, gemm.nr)));
   cpu::winograd_transform_filter(tile, w->data<float>(), k, c, gemm.nr, u.data());
   return std::unique_ptr<PreparedKernel>(new WinogradConvKernel(
       a, tile, channels_last, act, residual_input, c, k, gemm, tr, std::move(u), ctx.has_input(2),
