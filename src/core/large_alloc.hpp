@@ -14,9 +14,11 @@ namespace sf {
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 
 // Like std::aligned_alloc(alignment, bytes) (alignment a power of two; bytes rounded up to a
-// multiple of it), with the huge-page treatment from kHugePageBytes. Free with std::free.
+// multiple of it), with the huge-page treatment from kHugePageBytes. Free with large_free
+// (std::free).
 // nullptr when out of memory.
 void* large_aligned_alloc(size_t alignment, size_t bytes);
+void large_free(void* p) noexcept;
 
 // std::allocator for containers that may grow large (std::vector<float, LargeAllocator<float>>).
 template <class T>
@@ -31,14 +33,9 @@ struct LargeAllocator {
     if (!p) throw std::bad_alloc();
     return static_cast<T*>(p);
   }
-  void deallocate(T* p, size_t) noexcept;
+  void deallocate(T* p, size_t) noexcept { large_free(p); }
   template <class U>
   bool operator==(const LargeAllocator<U>&) const noexcept { return true; }
 };
-
-void large_free(void* p) noexcept;
-
-template <class T>
-void LargeAllocator<T>::deallocate(T* p, size_t) noexcept { large_free(p); }
 
 }  // namespace sf

@@ -64,24 +64,6 @@ double cut_imbalance(const std::vector<double>& prefix, const std::vector<int64_
   return worst * static_cast<double>(cuts.size() - 1) / prefix.back();
 }
 
-void parallel_for_balanced(int threads, const std::vector<double>& prefix,
-                           const std::function<void(int64_t, int64_t)>& fn) {
-  const int64_t n = prefix.empty() ? 0 : static_cast<int64_t>(prefix.size()) - 1;
-  if (n <= 0) return;
-  const int t = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
-  if (t == 1) {
-    fn(0, n);
-    return;
-  }
-  const std::vector<int64_t> cuts = balanced_cuts(prefix, t);
-  parallel_for(t, t, [&](int64_t b, int64_t e) {
-    for (int64_t j = b; j < e; ++j) {
-      const int64_t lo = cuts[static_cast<size_t>(j)], hi = cuts[static_cast<size_t>(j) + 1];
-      if (lo < hi) fn(lo, hi);
-    }
-  });
-}
-
 namespace {
 
 // A thread's remaining items [front, back), packed in one word so that its owner (taking the
@@ -112,6 +94,25 @@ class alignas(64) ItemRange {
   }
   std::atomic<uint64_t> bits_{0};
 };
+
+// Each of up to `threads` threads runs one range of balanced_cuts, whole.
+void parallel_for_balanced(int threads, const std::vector<double>& prefix,
+                           const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t n = prefix.empty() ? 0 : static_cast<int64_t>(prefix.size()) - 1;
+  if (n <= 0) return;
+  const int t = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, n)));
+  if (t == 1) {
+    fn(0, n);
+    return;
+  }
+  const std::vector<int64_t> cuts = balanced_cuts(prefix, t);
+  parallel_for(t, t, [&](int64_t b, int64_t e) {
+    for (int64_t j = b; j < e; ++j) {
+      const int64_t lo = cuts[static_cast<size_t>(j)], hi = cuts[static_cast<size_t>(j) + 1];
+      if (lo < hi) fn(lo, hi);
+    }
+  });
+}
 
 }  // namespace
 

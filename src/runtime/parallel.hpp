@@ -12,6 +12,7 @@ namespace sf::rt {
 
 // Calls fn(begin, end) over a static partition of [0, n) across up to `threads` threads.
 void parallel_for(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // [0, extent) cut into `count` tiles of whole units (register rows or panels; the last unit may
@@ -37,12 +38,8 @@ struct EvenTiles {
 std::vector<int64_t> balanced_cuts(const std::vector<double>& prefix, int parts);
 // The largest range's cost over the ideal share (1: even) for those cuts.
 double cut_imbalance(const std::vector<double>& prefix, const std::vector<int64_t>& cuts);
-// parallel_for over items of unequal cost: each of up to `threads` threads runs one range of
-// balanced_cuts. Which items a thread gets never changes an item's arithmetic.
-void parallel_for_balanced(int threads, const std::vector<double>& prefix,
-                           const std::function<void(int64_t, int64_t)>& fn);
-// Like parallel_for_balanced, but a thread that has run its own range takes items one by one
-// from the back of the others' ranges, so a thread slowed by the memory system or the OS does not
+// parallel_for over items of unequal cost: each of up to `threads` threads first runs one range
+// of balanced_cuts, then takes items one by one from the back of the others' ranges, so a thread slowed by the memory system or the OS does not
 // hold the rest up. fn(i, next): item i, and the item the thread expects to run after it, or -1
 // (a hint, e.g. for prefetching). Each item still runs whole on one thread, so results do not
 // depend on who runs it.

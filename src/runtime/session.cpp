@@ -321,12 +321,12 @@ Status Session::prepare() {
   // Nodes whose inputs and outputs all have static types skip shape inference at run time
   // while their inputs keep those types (it allocated and cost a few microseconds a node).
   static_out_.assign(g.nodes.size(), {});
+  const auto is_static = [&](ir::ValueId id) {
+    const ir::TypeInfo& t = g.value(id).type;
+    return t.dtype != DType::kUndefined && t.shape && shape_is_static(*t.shape);
+  };
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const ir::Node& n = g.nodes[k];
-    const auto is_static = [&](ir::ValueId id) {
-      const ir::TypeInfo& t = g.value(id).type;
-      return t.dtype != DType::kUndefined && t.shape && shape_is_static(*t.shape);
-    };
     bool ok = !n.outputs.empty();
     for (ir::ValueId id : n.inputs) ok = ok && (id == ir::kNoValue || is_static(id));
     for (ir::ValueId id : n.outputs) ok = ok && id != ir::kNoValue && is_static(id);

@@ -351,33 +351,31 @@ Status MatMulKernel::run(KernelContext& ctx) const {
         static_cast<double>(mt.len(rest % mblocks) * nt.len(rest / mblocks));
   }
   parallel_for_stealing(threads, work, [&](int64_t t, int64_t next) {
-    {
-      const int64_t grp = t / (mblocks * nblocks), rest = t % (mblocks * nblocks);
-      const int64_t nb = rest / mblocks, mb = rest % mblocks;
-      const int64_t ao = fold ? 0 : a_idx[static_cast<size_t>(grp)];
-      const int64_t bo = fold ? 0 : b_idx[static_cast<size_t>(grp)];
-      cpu::Epilogue e = ep;
-      if (residual) e.residual = residual + grp * m * n;
-      cpu::GemmArgs args;
-      args.a = a_data + ao * m * k;
-      args.lda = k;
-      args.packed_b = packed + bo * per_b;
-      args.c = yd + grp * m * n;
-      args.ldc = n;
-      args.accumulate = accumulate;
-      args.epilogue = use_ep ? &e : nullptr;
-      if (scheme == abft::Scheme::kGlobal) args.out_sum = &slots[static_cast<size_t>(t)];
-      if (scheme == abft::Scheme::kTile) {
-        args.checks = checks->columns.get() + bo * plan.check_floats();
-        args.log = &tile_log;
-      }
-      if (next >= 0) {  // the thread's next rectangle, whose B the BRGEMM prefetches
-        const int64_t next_grp = next / (mblocks * nblocks);
-        args.next_packed_b = packed + (fold ? 0 : b_idx[static_cast<size_t>(next_grp)]) * per_b;
-        args.next_n0 = nt.start((next % (mblocks * nblocks)) / mblocks);
-      }
-      cpu::gemm_tile(plan, args, mt.start(mb), mt.start(mb + 1), nt.start(nb), nt.start(nb + 1));
+    const int64_t grp = t / (mblocks * nblocks), rest = t % (mblocks * nblocks);
+    const int64_t nb = rest / mblocks, mb = rest % mblocks;
+    const int64_t ao = fold ? 0 : a_idx[static_cast<size_t>(grp)];
+    const int64_t bo = fold ? 0 : b_idx[static_cast<size_t>(grp)];
+    cpu::Epilogue e = ep;
+    if (residual) e.residual = residual + grp * m * n;
+    cpu::GemmArgs args;
+    args.a = a_data + ao * m * k;
+    args.lda = k;
+    args.packed_b = packed + bo * per_b;
+    args.c = yd + grp * m * n;
+    args.ldc = n;
+    args.accumulate = accumulate;
+    args.epilogue = use_ep ? &e : nullptr;
+    if (scheme == abft::Scheme::kGlobal) args.out_sum = &slots[static_cast<size_t>(t)];
+    if (scheme == abft::Scheme::kTile) {
+      args.checks = checks->columns.get() + bo * plan.check_floats();
+      args.log = &tile_log;
     }
+    if (next >= 0) {  // the thread's next rectangle, whose B the BRGEMM prefetches
+      const int64_t next_grp = next / (mblocks * nblocks);
+      args.next_packed_b = packed + (fold ? 0 : b_idx[static_cast<size_t>(next_grp)]) * per_b;
+      args.next_n0 = nt.start((next % (mblocks * nblocks)) / mblocks);
+    }
+    cpu::gemm_tile(plan, args, mt.start(mb), mt.start(mb + 1), nt.start(nb), nt.start(nb + 1));
   });
   if (scheme == abft::Scheme::kGlobal)
     verify_global(*ctx.abft, a_data, m, k, rows, fold, groups, a_idx, b_idx, *checks, slots,
