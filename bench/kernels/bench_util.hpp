@@ -10,20 +10,22 @@
 #include <memory>
 #include <optional>
 
+#include "core/large_alloc.hpp"
 #include "runtime/machine.hpp"
 
 namespace sf::bench {
 
-// A 64-byte aligned float buffer (as the engine's arena gives kernels), so no benchmark pays for
-// cache-line-split vector loads that inference does not.
+// A 64-byte aligned float buffer from the engine's large-buffer allocator (2 MiB pages from
+// 2 MiB up, as the arena and packed weights get them), so no benchmark pays for cache-line-split
+// vector loads or TLB misses that inference does not.
 struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
+  void operator()(float* p) const { sf::large_free(p); }
 };
 using Buffer = std::unique_ptr<float[], AlignedFree>;
 
 inline Buffer make_buffer(int64_t floats, float fill = 0.0f) {
   const size_t bytes = (static_cast<size_t>(floats) * 4 + 63) / 64 * 64;
-  Buffer b(static_cast<float*>(std::aligned_alloc(64, bytes == 0 ? 64 : bytes)));
+  Buffer b(static_cast<float*>(sf::large_aligned_alloc(64, bytes == 0 ? 64 : bytes)));
   for (int64_t i = 0; i < floats; ++i) b[i] = fill;
   return b;
 }
