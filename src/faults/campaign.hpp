@@ -49,6 +49,10 @@ struct CampaignSpec {
   // a corruption sampled from this model instead of applying `fault`; output sites only.
   std::shared_ptr<const ErrorModel> error_model;
   std::string error_model_label;  // the file it came from (records, summaries, fingerprint)
+  // Re-run every node after a corrupted output whole, instead of only what the corruption
+  // changes (Session::run_changed). The records are the same either way (a test checks), so
+  // this is not part of the fingerprint; it is there to measure what incremental runs save.
+  bool full_rerun = false;
   // "error-model:<label>" with an error model, else fault.spec().
   std::string fault_label() const;
 };

@@ -108,6 +108,20 @@ nlohmann::json Injector::finish(const Result<rt::NamedTensors>& faulty, nlohmann
   return rec;
 }
 
+// The run after a corrupted output of layer l: only what the corruption changes is recomputed
+// (Session::run_changed, bit-identical to a full re-run), unless ABFT is on (its checks run on
+// whole layers) or the campaign asks for full re-runs.
+nlohmann::json Injector::finish_output_fault(const CampaignLayer& l, const Tensor& faulty,
+                                             nlohmann::json& rec) const {
+  rt::RunOverrides ov;
+  ov.values.emplace_back(l.value, &faulty);
+  if (!abft_ && !campaign_.spec().full_rerun)
+    return finish(session_.run_changed(golden_, l.node + 1, ov), rec, nullptr);
+  abft::Report report;
+  auto out = session_.run_from(golden_, l.node + 1, nullptr, abft_ ? &report : nullptr, &ov);
+  return finish(out, rec, abft_ ? &report : nullptr);
+}
+
 Result<nlohmann::json> Injector::inject_output(const Injection& in, const CampaignLayer& l,
                                                nlohmann::json& rec) {
   Rng rng(in.seed, 0);
@@ -115,11 +129,7 @@ Result<nlohmann::json> Injector::inject_output(const Injection& in, const Campai
   if (golden.empty()) return internal_error("layer '" + l.name + "': its golden output was not kept");
   Tensor faulty = golden.clone();
   corrupt(faulty, rng, rec);
-  rt::RunOverrides ov;
-  ov.values.emplace_back(l.value, &faulty);
-  abft::Report report;
-  auto out = session_.run_from(golden_, l.node + 1, nullptr, abft_ ? &report : nullptr, &ov);
-  return finish(out, rec, abft_ ? &report : nullptr);
+  return finish_output_fault(l, faulty, rec);
 }
 
 Result<nlohmann::json> Injector::inject_weight(const Injection& in, const CampaignLayer& l,
@@ -281,11 +291,7 @@ Result<nlohmann::json> Injector::inject_error_model(const Injection& in, const C
   Tensor faulty = golden.clone();
   float* p = faulty.data<float>();
   for (size_t i = 0; i < c->positions.size(); ++i) p[v.storage_index(c->positions[i])] = c->values[i];
-  rt::RunOverrides ov;
-  ov.values.emplace_back(l.value, &faulty);
-  abft::Report report;
-  auto out = session_.run_from(golden_, l.node + 1, nullptr, abft_ ? &report : nullptr, &ov);
-  return finish(out, rec, abft_ ? &report : nullptr);
+  return finish_output_fault(l, faulty, rec);
 }
 
 }  // namespace sf::faults

@@ -51,6 +51,8 @@ class Injector {
   void corrupt(Tensor& t, Rng& rng, nlohmann::json& rec) const;
   nlohmann::json finish(const Result<rt::NamedTensors>& faulty, nlohmann::json& rec,
                         const abft::Report* report) const;
+  nlohmann::json finish_output_fault(const CampaignLayer& l, const Tensor& faulty,
+                                     nlohmann::json& rec) const;
 
   rt::Session& session_;
   const Campaign& campaign_;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "ir/graph.hpp"
 #include "runtime/exec_options.hpp"
 #include "runtime/kernel_registry.hpp"
+#include "runtime/region.hpp"
 
 namespace sf::rt {
 
@@ -50,6 +52,23 @@ class PreparedKernel {
   // The checksum scheme this kernel runs (PrepareContext::abft when it implements it, else kNone;
   // the session then protects the node by duplication or leaves it unprotected).
   virtual abft::Scheme abft_scheme() const { return abft::Scheme::kNone; }
+
+  // Incremental re-execution (region.hpp). `changed[i]`: where input i differs from the run
+  // whose output 0 is being updated (nullopt: nowhere). Returns the NHWC region of output 0
+  // that depends on those positions, or nullopt when this kernel cannot recompute part of its
+  // output (or an input changed in a way it cannot bound, such as a weight).
+  virtual std::optional<Region> output_region(
+      const std::vector<const Tensor*>& in, const std::vector<std::optional<Region>>& changed) const {
+    (void)in;
+    (void)changed;
+    return std::nullopt;
+  }
+  // Recomputes region r of output 0 (ctx.output(0), allocated and holding the earlier run's
+  // values, which stay as they are outside r), bit-identical to what run() writes there.
+  virtual Status run_region(KernelContext& ctx, const Region& r) const {
+    (void)r;
+    return ctx.error("this kernel cannot recompute part of its output");
+  }
 };
 
 using PrepareFn = Result<std::unique_ptr<PreparedKernel>> (*)(const PrepareContext& ctx);

@@ -124,6 +124,8 @@ struct ExecPlan {
   abft::Report* abft_report = nullptr;
   size_t first = 0;                                   // nodes before it already ran
   const RunOverrides* overrides = nullptr;
+  // Incremental re-execution (Session::run_changed): the run the values are compared with.
+  const Snapshot* golden = nullptr;
 };
 
 const PreparedKernel* fast_kernel_for(const ExecPlan& plan, size_t k) {
@@ -152,33 +154,49 @@ bool inputs_as_planned(const ir::Graph& g, const ir::Node& node,
   return true;
 }
 
+// Node `node`'s input tensors (nullptr for an omitted optional input).
+Result<std::vector<const Tensor*>> node_inputs(const ir::Graph& g, const std::vector<Tensor>& env,
+                                               const ir::Node& node) {
+  std::vector<const Tensor*> in(node.inputs.size(), nullptr);
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const ir::ValueId id = node.inputs[i];
+    if (id == ir::kNoValue) continue;
+    const Tensor& t = value_of(g, env, id);
+    if (t.empty())
+      return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
+    in[i] = &t;
+  }
+  return in;
+}
+
+// Node `node`'s arena slots (an empty tensor for an output not planned), or none without an arena.
+void arena_slots(const ir::Graph& g, const ir::Node& node, const ExecPlan& plan,
+                 std::vector<Tensor>& planned) {
+  planned.clear();
+  if (!plan.memory || !plan.arena) return;
+  planned.resize(node.outputs.size());
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
+    const ir::ValueId id = node.outputs[o];
+    if (id == ir::kNoValue) continue;
+    const int64_t off = plan.memory->offset[static_cast<size_t>(id)];
+    if (off == MemoryPlan::kNotPlanned) continue;
+    const ir::TypeInfo& t = g.value(id).type;
+    planned[o] = plan.arena->sub_buffer(off, t.dtype, *t.shape);
+  }
+}
+
 // Executes nodes [0, n) of g over `env` (a tensor per value id).
+Status execute_changed(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan,
+                       int64_t max_bytes);
+
 Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan, int64_t max_bytes) {
+  if (plan.golden) return execute_changed(g, env, plan, max_bytes);
   using Clock = std::chrono::steady_clock;
   std::vector<Tensor> planned;  // node k's arena slots, reused across nodes
   for (size_t k = plan.first; k < g.nodes.size(); ++k) {
     const ir::Node& node = g.nodes[k];
-    std::vector<const Tensor*> in(node.inputs.size(), nullptr);
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      const ir::ValueId id = node.inputs[i];
-      if (id == ir::kNoValue) continue;
-      const Tensor& t = value_of(g, env, id);
-      if (t.empty())
-        return internal_error(node.label() + ": input '" + g.value(id).name + "' has no value");
-      in[i] = &t;
-    }
-    planned.clear();
-    if (plan.memory && plan.arena) {
-      planned.resize(node.outputs.size());
-      for (size_t o = 0; o < node.outputs.size(); ++o) {
-        const ir::ValueId id = node.outputs[o];
-        if (id == ir::kNoValue) continue;
-        const int64_t off = plan.memory->offset[static_cast<size_t>(id)];
-        if (off == MemoryPlan::kNotPlanned) continue;
-        const ir::TypeInfo& t = g.value(id).type;
-        planned[o] = plan.arena->sub_buffer(off, t.dtype, *t.shape);
-      }
-    }
+    SF_ASSIGN_OR_RETURN(std::vector<const Tensor*> in, node_inputs(g, env, node));
+    arena_slots(g, node, plan, planned);
     const std::vector<ir::TypeInfo>* known_out = nullptr;
     if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
       known_out = &(*plan.static_out)[k];
@@ -203,6 +221,115 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
   return Status::ok();
 }
 
+
+// Where the values of an incremental run differ from the golden run's: per value, whether it
+// differs at all, and for rank-4 values the NHWC region holding every difference.
+class Changes {
+ public:
+  Changes(const ir::Graph& g, const Snapshot& golden)
+      : golden_(golden), any_(g.values.size(), 0), where_(g.values.size()) {}
+  bool any(ir::ValueId id) const { return any_[static_cast<size_t>(id)] != 0; }
+  const Region& where(ir::ValueId id) const { return where_[static_cast<size_t>(id)]; }
+  // Compares `now` (value id's new tensor) with the golden one, within `within` when given
+  // (positions outside it are known to agree).
+  void compare(ir::ValueId id, const Tensor& now, const Region* within) {
+    const auto i = static_cast<size_t>(id);
+    const Tensor& was = golden_.values[i];
+    where_[i] = Region{};
+    if (was.empty() || was.dtype() != now.dtype() || was.shape() != now.shape()) {
+      any_[i] = 1;
+      where_[i] = whole_nhwc(now);
+    } else if (now.shape().size() == 4) {
+      where_[i] = nhwc_diff_region(now, was, within ? *within : whole_nhwc(now));
+      any_[i] = !where_[i].empty();
+    } else {
+      any_[i] = now.raw() != was.raw() && std::memcmp(now.raw(), was.raw(), now.nbytes()) != 0;
+    }
+  }
+
+ private:
+  const Snapshot& golden_;
+  std::vector<char> any_;
+  std::vector<Region> where_;
+};
+
+// execute() for an incremental run (plan.golden; Session::run_changed): env holds the golden
+// values with some replaced. A node none of whose inputs differs takes its golden outputs; a
+// fast kernel that can bound where its output changes (PreparedKernel::output_region) recomputes
+// only that region over a copy of its golden output; any other node runs whole. Each new output
+// is compared with the golden one, so later nodes see exactly where the values differ. Every
+// value computed is bit-identical to what execute() gives.
+Status execute_changed(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan,
+                       int64_t max_bytes) {
+  const Snapshot& golden = *plan.golden;
+  Changes changes(g, golden);
+  if (plan.overrides)
+    for (const auto& [id, t] : plan.overrides->values) changes.compare(id, *t, nullptr);
+  std::vector<Tensor> planned;
+  std::vector<std::optional<Region>> changed;
+  for (size_t k = plan.first; k < g.nodes.size(); ++k) {
+    const ir::Node& node = g.nodes[k];
+    SF_ASSIGN_OR_RETURN(std::vector<const Tensor*> in, node_inputs(g, env, node));
+    bool any = false, regional = node.outputs.size() == 1 && node.outputs[0] != ir::kNoValue;
+    changed.assign(node.inputs.size(), std::nullopt);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const ir::ValueId id = node.inputs[i];
+      if (id == ir::kNoValue || !changes.any(id)) continue;
+      any = true;
+      if (in[i]->shape().size() == 4) changed[i] = changes.where(id);
+      else regional = false;
+    }
+    bool kept = !any;
+    for (ir::ValueId id : node.outputs)
+      if (id != ir::kNoValue && golden.values[static_cast<size_t>(id)].empty()) kept = false;
+    const PreparedKernel* fast = fast_kernel_for(plan, k);
+    std::optional<Region> reach;
+    if (!kept && regional && fast) reach = fast->output_region(in, changed);
+    if (reach && reach->empty()) kept = true;  // the changes reach no output position
+    if (kept) {
+      for (ir::ValueId id : node.outputs)
+        if (id != ir::kNoValue) env[static_cast<size_t>(id)] = golden.values[static_cast<size_t>(id)];
+    } else if (reach) {
+      const ir::ValueId id = node.outputs[0];
+      const Tensor& was = golden.values[static_cast<size_t>(id)];
+      arena_slots(g, node, plan, planned);
+      Tensor y;
+      if (!planned.empty() && !planned[0].empty() && planned[0].shape() == was.shape() &&
+          planned[0].dtype() == was.dtype()) {
+        y = planned[0];
+        std::memcpy(y.raw(), was.raw(), was.nbytes());
+      } else {
+        y = was.clone();
+      }
+      const std::vector<ir::TypeInfo> types{g.value(id).type};
+      KernelContext kctx(node, in, types, max_bytes);
+      kctx.threads = plan.threads;
+      kctx.out[0] = y;
+      SF_TRY(fast->run_region(kctx, *reach));
+      env[static_cast<size_t>(id)] = kctx.out[0];
+      changes.compare(id, kctx.out[0], &*reach);
+    } else {
+      arena_slots(g, node, plan, planned);
+      const std::vector<ir::TypeInfo>* known_out = nullptr;
+      if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
+        known_out = &(*plan.static_out)[k];
+      SF_ASSIGN_OR_RETURN(
+          std::vector<Tensor> out,
+          run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op),
+                        max_bytes, fast, plan.threads, planned.empty() ? nullptr : &planned,
+                        nullptr, nullptr, nullptr, known_out));
+      for (size_t o = 0; o < node.outputs.size(); ++o) {
+        const ir::ValueId id = node.outputs[o];
+        if (id == ir::kNoValue) continue;
+        env[static_cast<size_t>(id)] = std::move(out[o]);
+        changes.compare(id, env[static_cast<size_t>(id)], nullptr);
+      }
+    }
+    if (plan.free_after)
+      for (ir::ValueId id : (*plan.free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
+  }
+  return Status::ok();
+}
 }  // namespace
 
 Result<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& opts) {
@@ -518,7 +645,8 @@ Result<NamedTensors> Session::run(const NamedTensors& inputs, RunObserver* obser
 
 Result<NamedTensors> Session::execute_run(std::vector<Tensor>& env, size_t first,
                                           RunObserver* observer, abft::Report* abft_report,
-                                          const RunOverrides* overrides) const {
+                                          const RunOverrides* overrides,
+                                          const Snapshot* golden) const {
   const ir::Graph& g = *graph_;
   Tensor arena;
   if (memory_.arena_bytes > 0) {
@@ -551,6 +679,7 @@ Result<NamedTensors> Session::execute_run(std::vector<Tensor>& env, size_t first
   }
   plan.first = first;
   plan.overrides = overrides;
+  plan.golden = golden;
   SF_TRY(execute(g, env, plan, opts_.max_tensor_bytes));
   NamedTensors out;
   for (ir::ValueId id : g.outputs) out.emplace_back(g.value(id).name, value_of(g, env, id));
@@ -595,6 +724,22 @@ Result<Snapshot> Session::capture(const NamedTensors& inputs) const {
 Result<NamedTensors> Session::run_from(const Snapshot& snap, size_t first, RunObserver* observer,
                                        abft::Report* abft_report,
                                        const RunOverrides* overrides) const {
+  std::vector<Tensor> env;
+  SF_TRY(env_from(snap, first, overrides, env));
+  return execute_run(env, first, observer, abft_report, overrides);
+}
+
+Result<NamedTensors> Session::run_changed(const Snapshot& snap, size_t first,
+                                          const RunOverrides& overrides) const {
+  if (!overrides.kernels.empty())
+    return invalid_argument("run_changed: replaced kernels change every output of their nodes");
+  std::vector<Tensor> env;
+  SF_TRY(env_from(snap, first, &overrides, env));
+  return execute_run(env, first, nullptr, nullptr, &overrides, &snap);
+}
+
+Status Session::env_from(const Snapshot& snap, size_t first, const RunOverrides* overrides,
+                         std::vector<Tensor>& env) const {
   const ir::Graph& g = *graph_;
   if (snap.values.size() != g.values.size())
     return invalid_argument("snapshot has " + std::to_string(snap.values.size()) +
@@ -602,7 +747,7 @@ Result<NamedTensors> Session::run_from(const Snapshot& snap, size_t first, RunOb
   if (first > g.nodes.size())
     return invalid_argument("run_from: node " + std::to_string(first) + " of " +
                             std::to_string(g.nodes.size()));
-  std::vector<Tensor> env(g.values.size());
+  env.assign(g.values.size(), Tensor());
   for (size_t v = 0; v < g.values.size(); ++v) {
     const ir::Value& val = g.values[v];
     if (val.constant)
@@ -612,7 +757,7 @@ Result<NamedTensors> Session::run_from(const Snapshot& snap, size_t first, RunOb
   }
   if (overrides)
     for (const auto& [id, t] : overrides->values) env[static_cast<size_t>(id)] = *t;
-  return execute_run(env, first, observer, abft_report, overrides);
+  return Status::ok();
 }
 
 Result<std::unique_ptr<PreparedKernel>> Session::prepare_with_constant(size_t k, ir::ValueId value,

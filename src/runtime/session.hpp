@@ -82,6 +82,14 @@ class Session {
   Result<NamedTensors> run_from(const Snapshot& snap, size_t first, RunObserver* observer = nullptr,
                                 abft::Report* abft_report = nullptr,
                                 const RunOverrides* overrides = nullptr) const;
+  // run_from(snap, first, nullptr, nullptr, &overrides) computing only what the overridden
+  // values change (incremental re-execution, for fault campaigns): a node whose inputs all equal
+  // snap's takes snap's outputs, a kernel that can bound the NHWC region its changed inputs
+  // reach recomputes only that region (runtime/region.hpp), and each new output is compared with
+  // snap's. The outputs are bit-identical to run_from's. No ABFT, no observer, no kernel
+  // overrides (a replaced kernel changes its node's every output).
+  Result<NamedTensors> run_changed(const Snapshot& snap, size_t first,
+                                   const RunOverrides& overrides) const;
   // Node k's kernel prepared again as if constant `value` held `replacement` (same dtype and
   // shape): a persistent weight fault. Needs SessionOptions::keep_constants when the node's
   // kernel packs that constant. Returns nullptr when node k runs on its reference kernel (which
@@ -104,7 +112,11 @@ class Session {
  private:
   Status prepare();
   Result<NamedTensors> execute_run(std::vector<Tensor>& env, size_t first, RunObserver* observer,
-                                   abft::Report* abft_report, const RunOverrides* overrides) const;
+                                   abft::Report* abft_report, const RunOverrides* overrides,
+                                   const Snapshot* golden = nullptr) const;
+  // The run's value table for a restart at node `first` from snap, with the overrides applied.
+  Status env_from(const Snapshot& snap, size_t first, const RunOverrides* overrides,
+                  std::vector<Tensor>& env) const;
   Result<AbftNodePlan> choose_abft(const ir::Node& n);
   void release_packed_inputs(size_t k, std::vector<int>& readers_left, std::vector<bool>& releasable);
   std::unique_ptr<ir::Graph> graph_;

@@ -42,6 +42,7 @@ struct InjectArgs {
   std::string abft = "off";
   double abft_balance = 0;
   bool no_progress = false;
+  bool full_rerun = false;
   int64_t stop_after = 0;
 };
 
@@ -77,6 +78,7 @@ int run_inject(const InjectArgs& a, const MpiShard& shard) {
   spec.margin = a.margin;
   spec.confidence = a.confidence;
   spec.seed = a.seed;
+  spec.full_rerun = a.full_rerun;
   spec.tolerance = a.tolerance;
   spec.critical_delta = a.critical_delta;
   spec.scores = a.scores;
@@ -197,6 +199,9 @@ void add_inject_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--abft", args->abft, "ABFT during the campaign: auto, global, tile, dmr or off")->default_val("off");
   cmd->add_option("--abft-balance", args->abft_balance, "Machine balance for --abft auto (0: probe)")->default_val(0);
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar");
+  cmd->add_flag("--full-rerun", args->full_rerun,
+                "Re-run every node after a corrupted output whole instead of only what the corruption "
+                "changes (same records, slower; for comparison)");
   cmd->add_option("--stop-after", args->stop_after, "Stop after N new records, as if killed (testing)")->default_val(0)->group("");
   cmd->callback([args, &exit_code] {
     auto shard = mpi_start();

@@ -173,7 +173,8 @@ class WinogradConvKernel final : public PreparedKernel {
   // W is transformed into U at prepare and never read again.
   std::vector<size_t> packed_inputs() const override { return {1}; }
 
-  Status run(KernelContext& ctx) const override {
+  // The layer's geometry and epilogue operands for this run's X, its output allocated (y).
+  Result<WinogradConv> conv_of(KernelContext& ctx, Tensor*& y) const {
     const Tensor& x = ctx.input(0);
     if (x.dtype() != DType::kF32 || x.shape().size() != 4)
       return ctx.error("Winograd Conv needs a float32 rank-4 X, got " + shape_str(x.shape()));
@@ -196,7 +197,7 @@ class WinogradConvKernel final : public PreparedKernel {
     p.pad_top = g.pad_begin[0];
     p.pad_left = g.pad_begin[1];
     const Shape ys = channels_last_ ? Shape{p.n, p.oh, p.ow, p.k} : Shape{p.n, p.k, p.oh, p.ow};
-    Tensor* y = &ctx.output(0);
+    y = &ctx.output(0);
     if (y->empty()) {
       SF_ASSIGN_OR_RETURN(y, ctx.output(0, DType::kF32, ys));
     }
@@ -218,9 +219,66 @@ class WinogradConvKernel final : public PreparedKernel {
       p.residual = r.data<float>();
     }
     p.act = act_;
+    return p;
+  }
+
+  // Incremental re-execution (region.hpp), channels-last only: the whole m x m tiles (on the
+  // tile grid from the origin) whose outputs read a changed input position or add a changed
+  // residual. A tile's outputs depend only on its own input patch (winograd.hpp).
+  std::optional<Region> output_region(const std::vector<const Tensor*>& in,
+                                      const std::vector<std::optional<Region>>& changed) const override {
+    if (!channels_last_ || in.empty() || !in[0] || in[0]->shape().size() != 4) return std::nullopt;
+    for (size_t i = 1; i < changed.size(); ++i)
+      if (changed[i] && static_cast<int>(i) != residual_input_) return std::nullopt;
+    const Shape& xs = in[0]->shape();
+    auto g = ir::conv_geometry(attrs_, Shape{xs[1], xs[2]}, Shape{3, 3}, "");
+    if (!g) return std::nullopt;
+    const int64_t oh = g->out[0], ow = g->out[1];
+    Region out;
+    if (changed[0]) {
+      const Region& c = *changed[0];
+      const auto [y0, y1] = window_reach(c.y0, c.y1, 3, 1, 1, g->pad_begin[0], oh);
+      const auto [x0, x1] = window_reach(c.x0, c.x1, 3, 1, 1, g->pad_begin[1], ow);
+      out = Region{y0, y1, x0, x1};
+    }
+    if (residual_input_ >= 0 && static_cast<size_t>(residual_input_) < changed.size() &&
+        changed[static_cast<size_t>(residual_input_)])
+      out = out.unite(changed[static_cast<size_t>(residual_input_)]->clip(oh, ow));
+    if (out.empty()) return Region{};
+    const int64_t m = cpu::winograd_m(tile_);
+    return Region{out.y0 / m * m, out.y1 + (m - out.y1 % m) % m, out.x0 / m * m,
+                  out.x1 + (m - out.x1 % m) % m}.clip(oh, ow);
+  }
+
+  // The tiles holding region r, each computed as run() computes it, on one thread (fault
+  // campaigns run one single-threaded session per core), in runs of at most a block.
+  Status run_region(KernelContext& ctx, const Region& r) const override {
+    if (!channels_last_) return ctx.error("no region runs for an NCHW Winograd convolution");
+    Tensor* y = &ctx.output(0);
+    if (y->empty()) return ctx.error("region run needs the output allocated");
+    SF_ASSIGN_OR_RETURN(WinogradConv p, conv_of(ctx, y));
+    const Region o = r.clip(p.oh, p.ow);
+    if (o.empty()) return Status::ok();
+    const int64_t m = cpu::winograd_m(tile_), block = cpu::winograd_block_tiles(p);
+    const int64_t tiles_w = (p.ow + m - 1) / m, tiles_img = (p.oh + m - 1) / m * tiles_w;
+    const Region tiles{o.y0 / m, (o.y1 + m - 1) / m, o.x0 / m, (o.x1 + m - 1) / m};
+    std::vector<float, LargeAllocator<float>> scratch(
+        static_cast<size_t>(cpu::winograd_scratch_floats(p, block)));
+    for (int64_t img = 0; img < p.n; ++img)
+      for (const auto& [b, e] : region_runs(tiles, tiles_w))
+        for (int64_t t = b; t < e; t += block)
+          cpu::winograd_conv_tiles(p, tr_, gemm_, u_.data(), ctx.input(0).data<float>(),
+                                   y->data<float>(), img * tiles_img + t,
+                                   img * tiles_img + std::min(e, t + block), scratch.data());
+    return Status::ok();
+  }
+
+  Status run(KernelContext& ctx) const override {
+    Tensor* y = nullptr;
+    SF_ASSIGN_OR_RETURN(WinogradConv p, conv_of(ctx, y));
+    const float* xp = ctx.input(0).data<float>();
     const int64_t block = cpu::winograd_block_tiles(p), blocks = cpu::winograd_block_count(p);
     const int64_t scratch_floats = cpu::winograd_scratch_floats(p, block);
-    const float* xp = x.data<float>();
     float* yp = y->data<float>();
     const float* up = u_.data();
     // ABFT: the checks ctx.abft asks for; one global result per block.
