@@ -58,15 +58,13 @@ class PreparedKernel {
   // that depends on those positions, or nullopt when this kernel cannot recompute part of its
   // output (or an input changed in a way it cannot bound, such as a weight).
   virtual std::optional<Region> output_region(
-      const std::vector<const Tensor*>& in, const std::vector<std::optional<Region>>& changed) const {
-    (void)in;
-    (void)changed;
+      const std::vector<const Tensor*>& /*in*/,
+      const std::vector<std::optional<Region>>& /*changed*/) const {
     return std::nullopt;
   }
   // Recomputes region r of output 0 (ctx.output(0), allocated and holding the earlier run's
   // values, which stay as they are outside r), bit-identical to what run() writes there.
-  virtual Status run_region(KernelContext& ctx, const Region& r) const {
-    (void)r;
+  virtual Status run_region(KernelContext& ctx, const Region& /*r*/) const {
     return ctx.error("this kernel cannot recompute part of its output");
   }
 };

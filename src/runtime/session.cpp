@@ -185,43 +185,6 @@ void arena_slots(const ir::Graph& g, const ir::Node& node, const ExecPlan& plan,
   }
 }
 
-// Executes nodes [0, n) of g over `env` (a tensor per value id).
-Status execute_changed(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan,
-                       int64_t max_bytes);
-
-Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan, int64_t max_bytes) {
-  if (plan.golden) return execute_changed(g, env, plan, max_bytes);
-  using Clock = std::chrono::steady_clock;
-  std::vector<Tensor> planned;  // node k's arena slots, reused across nodes
-  for (size_t k = plan.first; k < g.nodes.size(); ++k) {
-    const ir::Node& node = g.nodes[k];
-    SF_ASSIGN_OR_RETURN(std::vector<const Tensor*> in, node_inputs(g, env, node));
-    arena_slots(g, node, plan, planned);
-    const std::vector<ir::TypeInfo>* known_out = nullptr;
-    if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
-      known_out = &(*plan.static_out)[k];
-    if (plan.observer) plan.observer->before_node(k, node);
-    const auto start = Clock::now();
-    SF_ASSIGN_OR_RETURN(
-        std::vector<Tensor> out,
-        run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
-                      fast_kernel_for(plan, k), plan.threads,
-                      planned.empty() ? nullptr : &planned, plan.abft ? &(*plan.abft)[k] : nullptr,
-                      plan.abft_stats.empty() ? nullptr : plan.abft_stats[k], plan.abft_report,
-                      known_out));
-    if (plan.observer) {
-      const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-      SF_TRY(plan.observer->after_node(k, node, out, secs));
-    }
-    for (size_t o = 0; o < node.outputs.size(); ++o)
-      if (node.outputs[o] != ir::kNoValue) env[static_cast<size_t>(node.outputs[o])] = std::move(out[o]);
-    if (plan.free_after)
-      for (ir::ValueId id : (*plan.free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
-  }
-  return Status::ok();
-}
-
-
 // Where the values of an incremental run differ from the golden run's: per value, whether it
 // differs at all, and for rank-4 values the NHWC region holding every difference.
 class Changes {
@@ -330,6 +293,41 @@ Status execute_changed(const ir::Graph& g, std::vector<Tensor>& env, const ExecP
   }
   return Status::ok();
 }
+
+// Executes nodes [0, n) of g over `env` (a tensor per value id); an incremental run when
+// plan.golden is set.
+Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& plan, int64_t max_bytes) {
+  if (plan.golden) return execute_changed(g, env, plan, max_bytes);
+  using Clock = std::chrono::steady_clock;
+  std::vector<Tensor> planned;  // node k's arena slots, reused across nodes
+  for (size_t k = plan.first; k < g.nodes.size(); ++k) {
+    const ir::Node& node = g.nodes[k];
+    SF_ASSIGN_OR_RETURN(std::vector<const Tensor*> in, node_inputs(g, env, node));
+    arena_slots(g, node, plan, planned);
+    const std::vector<ir::TypeInfo>* known_out = nullptr;
+    if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
+      known_out = &(*plan.static_out)[k];
+    if (plan.observer) plan.observer->before_node(k, node);
+    const auto start = Clock::now();
+    SF_ASSIGN_OR_RETURN(
+        std::vector<Tensor> out,
+        run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op), max_bytes,
+                      fast_kernel_for(plan, k), plan.threads,
+                      planned.empty() ? nullptr : &planned, plan.abft ? &(*plan.abft)[k] : nullptr,
+                      plan.abft_stats.empty() ? nullptr : plan.abft_stats[k], plan.abft_report,
+                      known_out));
+    if (plan.observer) {
+      const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+      SF_TRY(plan.observer->after_node(k, node, out, secs));
+    }
+    for (size_t o = 0; o < node.outputs.size(); ++o)
+      if (node.outputs[o] != ir::kNoValue) env[static_cast<size_t>(node.outputs[o])] = std::move(out[o]);
+    if (plan.free_after)
+      for (ir::ValueId id : (*plan.free_after)[k]) env[static_cast<size_t>(id)] = Tensor();
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& opts) {

@@ -40,11 +40,6 @@ constexpr int64_t kFewPixelTiles = 4;
 // 2 threads); ResNet-50 (4 MB layers) within noise either way.
 constexpr int64_t kChannelsOuterMinWeightBytes = 2 * 1024 * 1024;
 
-// The output rows of geometry s that read input rows [a, b) (region.hpp: window_reach).
-std::pair<int64_t, int64_t> reached_rows(const cpu::ConvNhwcShape& s, int64_t a, int64_t b) {
-  return window_reach(a, b, s.kernel_h, s.stride_h, s.dilation_h, s.pad_top, s.out_h);
-}
-
 // Uninitialised fp32 scratch under the context's memory cap: every buffer here is fully
 // overwritten (transposes, padded rows, output tiles, packed weights) before it is read.
 Result<Tensor> scratch(const KernelContext& ctx, const Shape& shape) {
@@ -177,6 +172,15 @@ class ConvFastKernel final : public PreparedKernel {
   // The layer's geometry for an input of shape xs (NCHW, or NHWC when channels_last); errors
   // name the problem, the caller adds the node.
   Result<cpu::ConvNhwcShape> shape_of(const Shape& xs) const;
+  // The tap offsets of geometry s for input shape xs: the load-time ones when xs is that shape,
+  // else computed into `own`.
+  const int64_t* tap_offsets(const Shape& xs, const cpu::ConvNhwcShape& s,
+                             std::vector<int64_t>& own) const {
+    if (!static_x_.empty() && xs == static_x_) return static_offsets_.data();
+    own.resize(static_cast<size_t>(s.taps()));
+    cpu::conv_nhwc_tap_offsets(s, own.data());
+    return own.data();
+  }
   // The geometry for input shape xs: the load-time one when xs is that shape.
   Result<cpu::ConvNhwcShape> geometry(const Shape& xs) const {
     if (!static_x_.empty() && xs == static_x_) return static_s_;
@@ -639,13 +643,9 @@ Status ConvFastKernel::bind_operands(KernelContext& ctx, const cpu::ConvNhwcShap
 Status ConvFastKernel::run(KernelContext& ctx) const {
   const Tensor& x = ctx.input(0);
   if (x.dtype() != DType::kF32) return ctx.error("fast convolution needs float32 input");
-  const bool as_loaded = !static_x_.empty() && x.shape() == static_x_;
-  cpu::ConvNhwcShape s = static_s_;
-  if (!as_loaded) {
-    auto got = shape_of(x.shape());
-    if (!got) return ctx.error(got.status().message());
-    s = *got;
-  }
+  auto got = geometry(x.shape());
+  if (!got) return ctx.error(got.status().message());
+  const cpu::ConvNhwcShape& s = *got;
   const bool cl = spec_.channels_last;
   const Shape y_shape = cl ? Shape{s.batch, s.out_h, s.out_w, s.out_c}
                            : Shape{s.batch, s.out_c, s.out_h, s.out_w};
@@ -703,13 +703,7 @@ Status ConvFastKernel::run(KernelContext& ctx) const {
   std::vector<float> tile_sums;
   const float* xp_checked = op.x;  // the padded input the checksum sums (before any im2col)
   std::vector<int64_t> offsets;
-  if (as_loaded) {
-    op.tap_offsets = static_offsets_.data();
-  } else {
-    offsets.resize(static_cast<size_t>(s.taps()));
-    cpu::conv_nhwc_tap_offsets(s, offsets.data());
-    op.tap_offsets = offsets.data();
-  }
+  op.tap_offsets = tap_offsets(x.shape(), s, offsets);
   if (depthwise_) {
     const Status st = compute_depthwise(threads, s, op, pad_as_needed,
                                         global ? &out_sums : nullptr, global ? &tile_sums : nullptr);
@@ -747,11 +741,11 @@ std::optional<Region> ConvFastKernel::output_region(
   Region out;
   if (changed[0]) {
     const Region& c = *changed[0];
-    const auto [y0, y1] = reached_rows(*s, c.y0, c.y1);
+    const auto [y0, y1] = window_reach(c.y0, c.y1, s->kernel_h, s->stride_h, s->dilation_h,
+                                       s->pad_top, s->out_h);
     const auto [x0, x1] = window_reach(c.x0, c.x1, s->kernel_w, s->stride_w, s->dilation_w,
                                        s->pad_left, s->out_w);
     out = Region{y0, y1, x0, x1};
-    if (out.empty()) out = Region{};
   }
   if (changed.size() > 3 && changed[3]) out = out.unite(changed[3]->clip(s->out_h, s->out_w));
   return out;
@@ -790,13 +784,7 @@ Status ConvFastKernel::run_region(KernelContext& ctx, const Region& r) const {
   op.x = xp;
   SF_TRY(bind_operands(ctx, s, y_shape, op, r_nhwc, w_packed));
   std::vector<int64_t> offsets;
-  if (!static_x_.empty() && x.shape() == static_x_) {
-    op.tap_offsets = static_offsets_.data();
-  } else {
-    offsets.resize(static_cast<size_t>(s.taps()));
-    cpu::conv_nhwc_tap_offsets(s, offsets.data());
-    op.tap_offsets = offsets.data();
-  }
+  op.tap_offsets = tap_offsets(x.shape(), s, offsets);
   const bool flat = s.pointwise() || cpu::conv_nhwc_use_im2col(s, gemm_->mr);
   // Tiles: a run of one output row each, or for the flat operands runs of flat pixels that
   // may span rows (region_runs), per image; every channel block of every group.

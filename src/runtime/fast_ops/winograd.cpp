@@ -222,9 +222,11 @@ class WinogradConvKernel final : public PreparedKernel {
     return p;
   }
 
-  // Incremental re-execution (region.hpp), channels-last only: the whole m x m tiles (on the
-  // tile grid from the origin) whose outputs read a changed input position or add a changed
-  // residual. A tile's outputs depend only on its own input patch (winograd.hpp).
+  // Incremental re-execution (region.hpp), channels-last only: the outputs that read a changed
+  // input position or add a changed residual, widened to whole m x m tiles of the tile grid
+  // (from the origin). The transforms mix a tile's whole (m+2) x (m+2) input patch into every
+  // output of the tile, so in floating point a change can move any output of such a tile, not
+  // only those whose 3x3 window holds it; each tile depends on its own patch alone.
   std::optional<Region> output_region(const std::vector<const Tensor*>& in,
                                       const std::vector<std::optional<Region>>& changed) const override {
     if (!channels_last_ || in.empty() || !in[0] || in[0]->shape().size() != 4) return std::nullopt;

@@ -49,7 +49,9 @@ TEST(Region, WindowReachMatchesBruteForce) {
                                        std::to_string(d) + " p" + std::to_string(p) + " [" +
                                        std::to_string(a) + "," + std::to_string(b) + ")";
               if (lo >= hi) {
-                if (d == 1) EXPECT_GE(got_lo, got_hi) << what;
+                if (d == 1) {
+                  EXPECT_GE(got_lo, got_hi) << what;
+                }
               } else if (d == 1) {  // exact
                 EXPECT_EQ(got_lo, lo) << what;
                 EXPECT_EQ(got_hi, hi) << what;
