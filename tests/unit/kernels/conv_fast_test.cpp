@@ -15,6 +15,7 @@
 #include "kernels/cpu/conv/depthwise.hpp"
 #include "runtime/fast_ops/conv.hpp"
 #include "runtime/session.hpp"
+#include "tests/unit/kernels/fast_op_test_util.hpp"
 #include "tests/unit/op_test_util.hpp"
 
 namespace sf {
@@ -232,11 +233,7 @@ TEST(ConvFast, ChannelsLastEpilogueMatchesNaiveLoop) {
                                  {Activation::kLeakyRelu, 0.1f, 0},
                                  {Activation::kSigmoid, 0, 0},
                                  {Activation::kHardSwish, 0, 0}};
-  ir::Node node;
-  node.name = "fused";
-  node.op = ir::OpKind::kConv;
-  node.inputs = {0, 1, 2, 3};
-  node.outputs = {4};
+  const ir::Node node = test::fused_conv_node();
   const std::vector<ir::TypeInfo> no_types;
   // Each shape with two of the activations (rotating), so every activation meets two shapes.
   for (size_t ci = 0; ci < std::size(cases); ++ci)
@@ -251,16 +248,7 @@ TEST(ConvFast, ChannelsLastEpilogueMatchesNaiveLoop) {
       const Tensor r = random_tensor({n, oh, ow, c.m}, 9);
       const std::vector<double> want =
           naive_nhwc(x, w, b, &r, c.group, c.stride, c.pad, act, oh, ow);
-      rt::ConvFastSpec spec;
-      spec.label = "FusedConv 'fused'";
-      spec.attrs.kernel_shape = {c.k, c.k};
-      spec.attrs.strides = {c.stride, c.stride};
-      spec.attrs.pads = {c.pad, c.pad, c.pad, c.pad};
-      spec.attrs.group = c.group;
-      spec.out_c = c.m;
-      spec.in_per_group = c.c / c.group;
-      spec.kernel_h = spec.kernel_w = c.k;
-      spec.act = act;
+      rt::ConvFastSpec spec = test::square_conv_spec(c.c, c.m, c.k, c.stride, c.pad, c.group, act, true);
       for (int level : isa_levels())
         for (bool cl : {true, false}) {
           set_max_isa_for_testing(level);

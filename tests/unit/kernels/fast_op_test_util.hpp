@@ -14,9 +14,40 @@
 
 #include "core/cpu_features.hpp"
 #include "ir/op_schema.hpp"
+#include "runtime/fast_ops/conv.hpp"
 #include "runtime/session.hpp"
 
 namespace sf::test {
+
+// The fast-conv spec of a FusedConv 'fused' with a k x k kernel, the same stride and pad on
+// every side, `group` groups, C -> M channels and activation `act`.
+inline rt::ConvFastSpec square_conv_spec(int64_t c, int64_t m, int64_t k, int64_t stride,
+                                         int64_t pad, int64_t group, const ActivationSpec& act,
+                                         bool channels_last) {
+  rt::ConvFastSpec spec;
+  spec.label = "FusedConv 'fused'";
+  spec.attrs.kernel_shape = {k, k};
+  spec.attrs.strides = {stride, stride};
+  spec.attrs.pads = {pad, pad, pad, pad};
+  spec.attrs.group = group;
+  spec.out_c = m;
+  spec.in_per_group = c / group;
+  spec.kernel_h = spec.kernel_w = k;
+  spec.act = act;
+  spec.channels_last = channels_last;
+  return spec;
+}
+
+// The node behind square_conv_spec: 'fused', inputs X, W, B, R (value ids 0-3), one output, for
+// kernels run directly on a KernelContext.
+inline ir::Node fused_conv_node() {
+  ir::Node node;
+  node.name = "fused";
+  node.op = ir::OpKind::kConv;
+  node.inputs = {0, 1, 2, 3};
+  node.outputs = {4};
+  return node;
+}
 
 inline Tensor random_f32(const Shape& s, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 gen(seed);

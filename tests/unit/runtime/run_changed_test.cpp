@@ -119,11 +119,7 @@ TEST(RunRegion, ConvRegionsMatchFullRunsBitForBit) {
                         {"3x3 on 7x7 (im2col)", 64, 40, 7, 7, 3, 1, 1, 1},
                         {"grouped 3x3", 12, 6, 8, 8, 3, 1, 1, 3},
                         {"7x7 stride 2 pad 3", 3, 16, 16, 15, 7, 2, 3, 1}};
-  ir::Node node;
-  node.name = "fused";
-  node.op = ir::OpKind::kConv;
-  node.inputs = {0, 1, 2, 3};
-  node.outputs = {4};
+  const ir::Node node = test::fused_conv_node();
   const std::vector<ir::TypeInfo> no_types;
   std::mt19937 rng(11);
   for (const Case& c : cases) {
@@ -133,17 +129,8 @@ TEST(RunRegion, ConvRegionsMatchFullRunsBitForBit) {
     const Tensor w = test::lcg_tensor({c.m, c.c / c.group, c.k, c.k}, 6, 12345u);
     const Tensor b = test::lcg_tensor({c.m}, 8, 12345u);
     const Tensor r = test::lcg_tensor({n, oh, ow, c.m}, 9, 12345u);
-    rt::ConvFastSpec spec;
-    spec.label = "FusedConv 'fused'";
-    spec.attrs.kernel_shape = {c.k, c.k};
-    spec.attrs.strides = {c.stride, c.stride};
-    spec.attrs.pads = {c.pad, c.pad, c.pad, c.pad};
-    spec.attrs.group = c.group;
-    spec.out_c = c.m;
-    spec.in_per_group = c.c / c.group;
-    spec.kernel_h = spec.kernel_w = c.k;
-    spec.act = {Activation::kRelu, 0, 0};
-    spec.channels_last = true;
+    const rt::ConvFastSpec spec = test::square_conv_spec(c.c, c.m, c.k, c.stride, c.pad, c.group,
+                                                         {Activation::kRelu, 0, 0}, true);
     const Shape xs = x.shape();
     auto made = rt::make_conv_fast_kernel(spec, &w, abft::Scheme::kNone, &xs);
     ASSERT_TRUE(made.is_ok() && *made) << c.what;
