@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ir/op_schema.hpp"
+#include "kernels/cpu/gemm/brgemm.hpp"
 #include "runtime/fast_ops/conv.hpp"
 #include "runtime/region.hpp"
 #include "runtime/session.hpp"
@@ -287,14 +288,19 @@ TEST(RunChanged, MatchesRunFromBitForBit) {
       const std::string what = std::string("winograd ") + mode + ", threads " + std::to_string(threads);
       auto emb = faults::test_fixture::load_embedded(threads);
       const faults::Dataset d = faults::test_fixture::random_inputs(*emb, 2, 9);
-      EXPECT_GE(expect_run_changed_matches(*emb, d.items[1], 5u + threads, "embedded, " + what), 2);
+      // Under a scalar ISA cap the convolutions decline their fast kernels (the reference runs
+      // them whole), so only the comparison is checked there.
+      const int min_regional = cpu::brgemm_select().isa == Isa::kScalar ? 0 : 1;
+      EXPECT_GE(expect_run_changed_matches(*emb, d.items[1], 5u + threads, "embedded, " + what),
+                2 * min_regional);
       rt::SessionOptions o;
       o.threads = threads;
       auto cnn = rt::Session::from_graph(residual_cnn(), o);
       ASSERT_TRUE(cnn.is_ok()) << cnn.status().to_string();
       const rt::NamedTensors in{{"x", test::lcg_tensor({1, 16, 20, 20}, 3, 5u)}};
-      EXPECT_GE(expect_run_changed_matches(**cnn, in, 7u + threads, "residual CNN, " + what), 5);
-      if (std::string(mode) != "off") {  // the 3x3 stride-1 layers run as Winograd tiles
+      EXPECT_GE(expect_run_changed_matches(**cnn, in, 7u + threads, "residual CNN, " + what),
+                5 * min_regional);
+      if (std::string(mode) != "off" && min_regional) {  // the 3x3 stride-1 layers: Winograd
         int winograd = 0;
         for (size_t k = 0; k < (*cnn)->graph().nodes.size(); ++k)
           winograd += (*cnn)->kernel_name(k).find("winograd") != std::string::npos;
