@@ -193,35 +193,17 @@ Result<cpu::AccumulatorFault> Injector::draw_accumulator_fault(const Injection& 
   return f;
 }
 
-Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const CampaignLayer& l,
-                                                    nlohmann::json& rec) {
-  uint32_t mask = 0;
-  SF_ASSIGN_OR_RETURN(const cpu::AccumulatorFault f, draw_accumulator_fault(in, &mask));
-  rt::AccumulatorFaultObserver obs(l.node, f);
-  abft::Report report;
-  auto out = session_.run_from(golden_, l.node, &obs, abft_ ? &report : nullptr);
-  cpu::fault_disarm();
-  float before = 0, after = 0;
-  nlohmann::json fj = {{"tile", f.skip_tiles}, {"row_pick", f.row_pick}, {"col_pick", f.col_pick},
-                       {"at", f.at}, {"mask", mask}};
-  if (obs.fired() && cpu::fault_last_flip(&before, &after)) {
-    fj["before"] = before;
-    fj["after"] = after;
-  }
-  rec["faults"].push_back(std::move(fj));
-  rec["fired"] = obs.fired();
-  return finish(out, rec, abft_ ? &report : nullptr);
-}
-
 namespace {
 
 // Arms an accumulator fault in one node, keeps a copy of its first output and stops the run there.
+// With `stop` false it only arms the fault and lets the run go on.
 class LayerCapture : public rt::AccumulatorFaultObserver {
  public:
-  LayerCapture(size_t node, const cpu::AccumulatorFault& f) : AccumulatorFaultObserver(node, f), node_(node) {}
+  LayerCapture(size_t node, const cpu::AccumulatorFault& f, bool stop = true)
+      : AccumulatorFaultObserver(node, f), node_(node), stop_(stop) {}
   Status after_node(size_t index, const ir::Node& n, std::vector<Tensor>& outputs, double s) override {
     SF_TRY(AccumulatorFaultObserver::after_node(index, n, outputs, s));
-    if (index != node_) return Status::ok();
+    if (index != node_ || !stop_) return Status::ok();
     if (outputs.empty()) return internal_error("node '" + n.label() + "' has no output");
     output = outputs[0].clone();
     return Status(StatusCode::kRuntimeError, kStop);
@@ -231,9 +213,36 @@ class LayerCapture : public rt::AccumulatorFaultObserver {
 
  private:
   size_t node_;
+  bool stop_;
 };
 
 }  // namespace
+
+// The faulty layer runs whole with the fault armed; without ABFT the rest of the network then
+// runs incrementally from its output (finish_output_fault), with ABFT (or --full-rerun) on to
+// the end in one run_from.
+Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const CampaignLayer& l,
+                                                    nlohmann::json& rec) {
+  uint32_t mask = 0;
+  SF_ASSIGN_OR_RETURN(const cpu::AccumulatorFault f, draw_accumulator_fault(in, &mask));
+  const bool incremental = !abft_ && !campaign_.spec().full_rerun;
+  LayerCapture cap(l.node, f, /*stop=*/incremental);
+  abft::Report report;
+  auto out = session_.run_from(golden_, l.node, &cap, abft_ ? &report : nullptr);
+  cpu::fault_disarm();
+  float before = 0, after = 0;
+  nlohmann::json fj = {{"tile", f.skip_tiles}, {"row_pick", f.row_pick}, {"col_pick", f.col_pick},
+                       {"at", f.at}, {"mask", mask}};
+  if (cap.fired() && cpu::fault_last_flip(&before, &after)) {
+    fj["before"] = before;
+    fj["after"] = after;
+  }
+  rec["faults"].push_back(std::move(fj));
+  rec["fired"] = cap.fired();
+  // The layer itself failed (cap kept no output): its error is the record's, as in a full run.
+  if (!incremental || cap.output.empty()) return finish(out, rec, abft_ ? &report : nullptr);
+  return finish_output_fault(l, cap.output, rec);
+}
 
 Result<LayerOutputs> Injector::accumulator_layer_outputs(int64_t index) {
   if (campaign_.spec().site != Site::kAccumulator) return invalid_argument("not an accumulator campaign");

@@ -5,8 +5,9 @@ For each real model, the same seeded output-fault campaign runs twice: as `stead
 does by default (each injection recomputes only the nodes and, in convolutions, the output
 regions the corruption reaches) and with --full-rerun (every node after the faulty one, whole).
 Every journal record (outcome, top-1, the double-precision max |diff| and top-1 delta of the
-scores, the faults drawn) must be identical. Two fault models: fp32 flips (mostly small
-changes that grow slowly) and int8 flips (large ones). Exits 0 only when all agree."""
+scores, the faults drawn) must be identical. Three campaigns: fp32 and int8 flips in layer
+outputs (mostly small changes that grow slowly, and large ones), and fp32 flips in BRGEMM
+accumulators (the faulty layer runs whole, the rest incrementally). Exits 0 only when all agree."""
 import argparse
 import json
 import os
@@ -35,34 +36,34 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     failures = []
     for model in a.models:
-        for fault in ["flip:fp32", "flip:int8"]:
+        for fault, site in [("flip:fp32", "output"), ("flip:int8", "output"), ("flip:fp32", "accumulator")]:
             recs = {}
             for mode in ["incremental", "full"]:
-                journal = os.path.join(a.work, f"{model}-{fault.replace(':', '_')}-{mode}.journal")
+                journal = os.path.join(a.work, f"{model}-{fault.replace(':', '_')}-{site}-{mode}.journal")
                 if os.path.exists(journal):
                     os.remove(journal)
                 cmd = [a.steadfast, "inject", os.path.join(a.models_dir, model + ".onnx"),
-                       "--data", "random:3", "--fault", fault, "--n", str(a.n), "--seed", "5",
+                       "--data", "random:3", "--fault", fault, "--sites", site, "--n", str(a.n), "--seed", "5",
                        "--jobs", "2", "--no-progress", "--journal", journal]
                 if mode == "full":
                     cmd.append("--full-rerun")
                 p = subprocess.run(cmd, capture_output=True, text=True)
                 if p.returncode != 0:
-                    failures.append(f"{model} {fault} {mode}: exit {p.returncode}: {p.stderr[-500:]}")
+                    failures.append(f"{model} {fault} {site} {mode}: exit {p.returncode}: {p.stderr[-500:]}")
                     break
                 recs[mode] = records(journal)
             if len(recs) < 2:
                 continue
             inc, full = recs["incremental"], recs["full"]
             if len(inc) != a.n or len(full) != a.n:
-                failures.append(f"{model} {fault}: {len(inc)} / {len(full)} records, expected {a.n}")
+                failures.append(f"{model} {fault} {site}: {len(inc)} / {len(full)} records, expected {a.n}")
             differ = [i for i in full if inc.get(i) != full[i]]
             outcomes = {}
             for r in inc.values():
                 outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
-            print(f"{model} {fault}: {len(inc)} records, {len(differ)} differ; outcomes {outcomes}")
+            print(f"{model} {fault} {site}: {len(inc)} records, {len(differ)} differ; outcomes {outcomes}")
             for i in differ[:3]:
-                failures.append(f"{model} {fault} injection {i}:\n  incremental {inc.get(i)}\n  full        {full[i]}")
+                failures.append(f"{model} {fault} {site} injection {i}:\n  incremental {inc.get(i)}\n  full        {full[i]}")
     if failures:
         print("FAILED:\n" + "\n".join(failures))
         return 1
