@@ -450,10 +450,20 @@ Status Session::prepare() {
     const ir::TypeInfo& t = g.value(id).type;
     return t.dtype != DType::kUndefined && t.shape && shape_is_static(*t.shape);
   };
+  // An input whose values inference may read (axes, shapes, repeats, pads: integer or bool
+  // tensors) must also be a constant. A computed one can hold values that load-time inference
+  // never saw, and only run-time inference checks them: a Squeeze of [3,5,0] by axes that come
+  // from a graph input has the static output type [] at load (three axes dropped), but axes
+  // that name dims other than 1 must fail, not reach the kernel.
+  const auto values_seen = [&](ir::ValueId id) {
+    const ir::Value& v = g.value(id);
+    return v.constant || dtype_is_float(v.type.dtype);
+  };
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const ir::Node& n = g.nodes[k];
     bool ok = !n.outputs.empty();
-    for (ir::ValueId id : n.inputs) ok = ok && (id == ir::kNoValue || is_static(id));
+    for (ir::ValueId id : n.inputs)
+      ok = ok && (id == ir::kNoValue || (is_static(id) && values_seen(id)));
     for (ir::ValueId id : n.outputs) ok = ok && id != ir::kNoValue && is_static(id);
     if (!ok) continue;
     for (ir::ValueId id : n.outputs) static_out_[k].push_back(g.value(id).type);

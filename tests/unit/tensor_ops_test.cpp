@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "ir/op_schema.hpp"
 #include "op_test_util.hpp"
@@ -295,6 +296,35 @@ TEST(TensorOps, ConcatWithEmptyInputAndMismatch) {
   const Tensor c = f32({3, 2});
   EXPECT_FALSE(
       run_status(make_node(OpKind::kConcat, 13, 2, 1, {{"axis", int_attr(1)}}), {&b, &c}).is_ok());
+}
+
+// Squeeze by axes that arrive at run time (a graph input): load-time inference fixes the output
+// type from the number of axes alone ([3,5,0] minus 3 axes: []), so a session must still check
+// the axes' values at run time and refuse dims that are not 1 with the node's name (found by the
+// model-loader fuzzer: the kernel was reached and reported an internal error).
+TEST(TensorOps, SqueezeByRunTimeAxesChecksTheirValuesInASession) {
+  auto g = std::make_unique<ir::Graph>();
+  const ir::ValueId x = g->add_value("x").value();
+  g->value(x).type = {DType::kF32, Shape{3, 5, 0}};
+  const ir::ValueId axes = g->add_value("axes").value();
+  g->value(axes).type = {DType::kI64, Shape{3}};
+  g->inputs = {x, axes};
+  Node n = make_node(OpKind::kSqueeze, 13, 0, 0);
+  n.name = "squeeze";
+  n.inputs = {x, axes};
+  const ir::ValueId y = g->add_value("y").value();
+  g->value(y).producer = 0;
+  n.outputs = {y};
+  ASSERT_TRUE(ir::parse_node(n).is_ok());
+  g->nodes.push_back(std::move(n));
+  g->outputs = {y};
+  auto s = rt::Session::from_graph(std::move(g), rt::SessionOptions{});
+  ASSERT_TRUE(s.is_ok()) << s.status().to_string();
+  auto out = (*s)->run({{"x", f32({3, 5, 0})}, {"axes", i64({0, 1, 2})}});
+  ASSERT_FALSE(out.is_ok());
+  EXPECT_NE(out.status().code(), StatusCode::kInternal) << out.status().to_string();
+  EXPECT_NE(out.status().message().find("squeeze"), std::string::npos) << out.status().to_string();
+  EXPECT_NE(out.status().message().find("not 1"), std::string::npos) << out.status().to_string();
 }
 
 TEST(TensorOps, TransposeAndSqueezeUnsqueeze) {
