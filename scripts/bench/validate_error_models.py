@@ -3,7 +3,7 @@
 
     python3 scripts/bench/validate_error_models.py [--steadfast build/release/bin/steadfast]
         [--models-dir build/models] [--photos WORK/photos.npy] [--work /tmp/sf_validate]
-        [--jobs 2] [--mine-n 2000] [--embedded-n 5000] [--effnet-n 3000]
+        [--jobs 2] [--mine-n 5000] [--embedded-n 10000] [--effnet-n 10000]
         [--out docs/resilience-validation.md] [--json docs/resilience-validation.json]
 
 For each model and each chosen conv/GEMM layer:
@@ -166,6 +166,13 @@ def markdown(res, cmdline):
                        + " | ".join(cells) + f" | **{r['max_abs_diff_pp']:.2f}**{'' if ok else ' (over 2)'} | "
                        f"{r['max_abs_diff_pp_classes']:.2f} |")
         out.append("")
+        # Sampling noise of a diff: the standard error of a difference of two independent rates
+        # of n injections each, at its worst (rates of 50%).
+        se = 100 * (2 * 0.25 / m["n"]) ** 0.5
+        out.append(f"Sampling noise: a diff's standard error is at most {se:.2f} pp at {m['n']} injections per "
+                   "campaign (two independent rates of 50%); the 2 pp target is "
+                   f"{2 / se:.1f} standard errors.")
+        out.append("")
         out.append("95% intervals (Clopper-Pearson) of each rate are in the JSON. Campaign times (s): " + "; ".join(
             f"`{r['layer']}` {r['accumulator']['seconds']:.1f} / {r['error_model_deltas']['seconds']:.1f}"
             for r in m["layers"]) + " (accumulator / error model).")
@@ -187,9 +194,9 @@ def main():
     ap.add_argument("--photos", default="")
     ap.add_argument("--work", default="/tmp/sf_validate")
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--mine-n", type=int, default=2000)
-    ap.add_argument("--embedded-n", type=int, default=5000)
-    ap.add_argument("--effnet-n", type=int, default=3000)
+    ap.add_argument("--mine-n", type=int, default=5000)
+    ap.add_argument("--embedded-n", type=int, default=10000)
+    ap.add_argument("--effnet-n", type=int, default=10000)
     ap.add_argument("--models", nargs="+", default=["embedded", "efficientnet_lite0"])
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/resilience-validation.md"))
     ap.add_argument("--json", default=os.path.join(ROOT, "docs/resilience-validation.json"))
