@@ -236,6 +236,30 @@ def _blas_info():
             "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE")}
 
 
+# The fault models both tools can run. int8: PyTorchFI's own single_bit_flip_func (bits=8);
+# fp32: a PyTorchFI custom injection function (declare_neuron_fi(function=...), the API's way to
+# add an error model) that flips one uniformly random bit of the float32 value, as steadfast's
+# flip:fp32 does.
+FAULTS = {
+    "int8": {"steadfast": "flip:int8",
+             "column": "flip:int8 (PyTorchFI single_bit_flip, 8 bits), output",
+             "what": "one single-bit flip per inference in the 8-bit symmetric quantisation of one "
+                     "output neuron (PyTorchFI `single_bit_flip_func`, bits=8, `declare_neuron_fi(..., "
+                     "function=single_bit_flip_signed_across_batch)`; steadfast `inject --fault "
+                     "flip:int8 --sites output`)",
+             "json": "single bit flip, 8-bit symmetric quantisation (PyTorchFI single_bit_flip_func "
+                     "bits=8 / steadfast flip:int8), output neurons"},
+    "fp32": {"steadfast": "flip:fp32",
+             "column": "flip:fp32 (PyTorchFI custom function, 32 bits), output",
+             "what": "one single-bit flip per inference in the float32 value of one output neuron, "
+                     "the bit uniform over all 32 (PyTorchFI: a custom injection function passed as "
+                     "`declare_neuron_fi(..., function=...)`, defined in this script; steadfast "
+                     "`inject --fault flip:fp32 --sites output`)",
+             "json": "single bit flip of the float32 value, uniform bit (PyTorchFI custom function / "
+                     "steadfast flip:fp32), output neurons"},
+}
+
+
 def pfi_worker(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("--pfi-worker", required=True, help="embedded | resnet18")
@@ -244,6 +268,7 @@ def pfi_worker(argv):
     ap.add_argument("--n", type=int, required=True)
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--fault", choices=sorted(FAULTS), default="int8")
     a = ap.parse_args(argv)
 
     import copy
@@ -266,9 +291,27 @@ def pfi_worker(argv):
 
     random.seed(a.seed)  # PyTorchFI draws locations and bits from Python's `random`
     torch.manual_seed(a.seed)
-    pfi = nem.single_bit_flip_func(model, 1, input_shape=list(inputs_np.shape[1:]),
-                                   layer_types=[torch.nn.Conv2d, torch.nn.Linear],
-                                   use_cuda=False, bits=8)
+    class Fp32BitFlip(nem.single_bit_flip_func):
+        """single_bit_flip_func's hook with the float32 representation: one uniformly random bit
+        of the value at the declared location is flipped (Linear outputs are [batch, C])."""
+
+        def fp32_bit_flip_across_batch(self, module, input_val, output):
+            for i, layer in enumerate(self.get_corrupt_layer()):
+                if layer != self.get_current_layer():
+                    continue
+                self.assert_inj_bounds(index=i)
+                b, c = self.corrupt_batch[i], self.corrupt_dim1[i]
+                at = (b, c) if output.dim() == 2 else (b, c, self.corrupt_dim2[i], self.corrupt_dim3[i])
+                bits = np.array([output[at].item()], dtype=np.float32).view(np.uint32)
+                bits ^= np.uint32(1 << random.randint(0, 31))
+                output[at] = torch.tensor(bits.view(np.float32)[0], dtype=output.dtype)
+            self.updateLayer()
+            if self.get_current_layer() >= self.get_total_layers():
+                self.reset_current_layer()
+
+    pfi = Fp32BitFlip(model, 1, input_shape=list(inputs_np.shape[1:]),
+                      layer_types=[torch.nn.Conv2d, torch.nn.Linear], use_cuda=False, bits=8)
+    inject_fn = pfi.fp32_bit_flip_across_batch if a.fault == "fp32" else pfi.single_bit_flip_signed_across_batch
     pfi.set_conv_max(layer_max)
     n_layers = pfi.get_total_layers()
     if n_layers != len(layer_names):
@@ -302,7 +345,7 @@ def pfi_worker(argv):
         _, c, h, w = nem.random_neuron_location(pfi, layer=layer)
         td = time.perf_counter()
         corrupted = pfi.declare_neuron_fi(batch=[0], layer_num=[layer], dim1=[c], dim2=[h], dim3=[w],
-                                          function=pfi.single_bit_flip_signed_across_batch)
+                                          function=inject_fn)
         tf = time.perf_counter()
         t_declare += tf - td
         try:
@@ -411,20 +454,20 @@ def peer_policy(requested, log):
     return "default" if load < 0.25 else "passive"
 
 
-def pfi_round(spec, n, seed, jobs, env):
+def pfi_round(spec, n, seed, jobs, env, fault):
     cmd = [sys.executable, os.path.abspath(__file__), "--pfi-worker", spec["name"], "--onnx",
            spec["onnx"], "--inputs", spec["npy"], "--n", str(n), "--seed", str(seed),
-           "--threads", str(jobs)]
+           "--threads", str(jobs), "--fault", fault]
     return json.loads(run(cmd, "PyTorchFI worker", env).strip().splitlines()[-1])
 
 
-def sf_round(cli, spec, n, seed, jobs, work):
+def sf_round(cli, spec, n, seed, jobs, work, fault):
     out = os.path.join(work, "sf.json")
     journal = os.path.join(work, "sf.journal")
     for p in (out, journal):
         if os.path.exists(p):
             os.remove(p)
-    cmd = [cli, "inject", spec["sf_model"], "--data", spec["sf_data"], "--fault", "flip:int8",
+    cmd = [cli, "inject", spec["sf_model"], "--data", spec["sf_data"], "--fault", FAULTS[fault]["steadfast"],
            "--sites", "output", "--n", str(n), "--seed", str(seed), "--jobs", str(jobs),
            "--json", out, "--journal", journal, "--no-progress"] + spec.get("sf_extra", [])
     import resource
@@ -518,13 +561,14 @@ def bench(spec, a, work, env, log):
         if policy != "default":
             penv["OMP_WAIT_POLICY"] = policy.upper()
         c0 = _cpu_snapshot()  # after the sampling
-        p = pfi_round(spec, spec["pfi_n"], seed, a.jobs, penv)
+        p = pfi_round(spec, spec["pfi_n"], seed, a.jobs, penv, a.fault)
         c1 = _cpu_snapshot()
         pfi_runs.append(p)
         if a.wait_idle > 0:
             wait_idle(a.wait_idle, log)
             c1 = _cpu_snapshot()
-        s = sf_round(a.steadfast, spec, spec["sf_n"], seed, a.jobs, os.path.join(work, spec["name"]))
+        s = sf_round(a.steadfast, spec, spec["sf_n"], seed, a.jobs, os.path.join(work, spec["name"]),
+                     a.fault)
         c2 = _cpu_snapshot()
         sf_runs.append(s)
         loads += [other_load(c0, c1), other_load(c1, c2)]
@@ -549,8 +593,7 @@ def bench(spec, a, work, env, log):
         "model": spec["name"], "onnx": spec["onnx"], "inputs": spec["inputs"],
         "input_desc": spec["input_desc"],
         "layers": pfi_runs[0]["layers"], "steadfast_layers": len(sf_runs[0]["per_layer"]),
-        "fault_model": "single bit flip, 8-bit symmetric quantisation (PyTorchFI single_bit_flip_func "
-                       "bits=8 / steadfast flip:int8), output neurons",
+        "fault_model": FAULTS[a.fault]["json"],
         "pytorchfi_injections_per_round": spec["pfi_n"], "steadfast_injections_per_round": spec["sf_n"],
         "pytorchfi_inj_per_s": pfi_rates, "steadfast_inj_per_s": sf_rates,
         "steadfast_inj_per_s_process_wall": sf_wall_rates,
@@ -604,10 +647,8 @@ def write_markdown(path, results, a, command, date, blas_how):
          f"Measured {date} on {platform.node()} ({cpu}, {os.cpu_count()} cores) by "
          "`scripts/bench/inject_peer.py`; regenerate with:", "",
          "```", command, "```", "",
-         "The same campaign with both tools: one single-bit flip per inference in the 8-bit "
-         "symmetric quantisation of one output neuron (PyTorchFI `single_bit_flip_func`, bits=8, "
-         "`declare_neuron_fi(..., function=single_bit_flip_signed_across_batch)`; steadfast "
-         "`inject --fault flip:int8 --sites output`), injections split equally over the layers, "
+         "The same campaign with both tools: " + FAULTS[a.fault]["what"] + ", injections split "
+         "equally over the layers, "
          "a random input of the set each, batch 1, classified against the input's golden run on "
          f"softmax scores (masked: all within {TOLERANCE:g}; SDC-critical: top-1 changed or its "
          f"score moved > {CRITICAL_DELTA}; SDC-safe: other changes; DUE: NaN/Inf).", "",
@@ -631,7 +672,7 @@ def write_markdown(path, results, a, command, date, blas_how):
          "|---|---:|---|---|---:|---:|---:|---:|---|---|"]
     for r in results:
         L.append(
-            f"| {r['model']} | {r['layers']} | flip:int8 (PyTorchFI single_bit_flip, 8 bits), output "
+            f"| {r['model']} | {r['layers']} | {FAULTS[a.fault]['column']} "
             f"| {r['input_desc']} | {r['pytorchfi_injections_per_round']} / "
             f"{r['steadfast_injections_per_round']} | {fmt_rate(r['pytorchfi_median'])} "
             f"({fmt_rate(min(r['pytorchfi_inj_per_s']))}–{fmt_rate(max(r['pytorchfi_inj_per_s']))}) | "
@@ -746,9 +787,15 @@ def main(argv=None):
     ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
                     help="before each run, wait up to this long for other work to stop (0: never)")
     ap.add_argument("--work", default=None, help="scratch directory (default: a temporary one)")
-    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "resilience-speed.md"))
-    ap.add_argument("--json", default=os.path.join(ROOT, "docs", "resilience-speed.json"))
+    ap.add_argument("--fault", choices=sorted(FAULTS), default="int8",
+                    help="int8: PyTorchFI's single_bit_flip_func; fp32: float32 bit flips")
+    ap.add_argument("--out", default=None,
+                    help="default docs/resilience-speed.md (int8) or docs/resilience-speed-fp32.md")
+    ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
+    stem = "resilience-speed" + ("" if a.fault == "int8" else "-" + a.fault)
+    a.out = a.out or os.path.join(ROOT, "docs", stem + ".md")
+    a.json = a.json or os.path.join(ROOT, "docs", stem + ".json")
     if not os.path.exists(a.steadfast):
         sys.exit(f"inject_peer.py: {a.steadfast} not found (build it or pass --steadfast)")
 
