@@ -716,17 +716,22 @@ def write_markdown(path, results, a, command, date, blas_how):
           "negative is clipped by the ReLU in steadfast's case but flows into the ReLU in "
           "PyTorchFI's, which then may clip it too; the outcome rates are comparable in kind, not "
           "equal by construction.",
-          "- **Quantisation scale.** PyTorchFI quantises with the layer's max |output| measured "
-          "beforehand over the inputs (`set_conv_max`), truncating `int(v / max * 128)`; steadfast "
-          "uses the max |x| of the tensor being injected in this run and rounds "
-          "(`q = round(v / (max/127))`). Both flip one uniformly random bit of the 8-bit two's "
-          "complement and dequantise.",
+          ("- **Quantisation scale.** PyTorchFI quantises with the layer's max |output| measured "
+           "beforehand over the inputs (`set_conv_max`), truncating `int(v / max * 128)`; steadfast "
+           "uses the max |x| of the tensor being injected in this run and rounds "
+           "(`q = round(v / (max/127))`). Both flip one uniformly random bit of the 8-bit two's "
+           "complement and dequantise." if a.fault == "int8" else
+           "- **The flip.** Both flip one uniformly random bit (of 32) of the value's float32 "
+           "representation: PyTorchFI through this script's custom injection function (a "
+           "`single_bit_flip_func` subclass whose hook XORs the bit into a float32 view of the "
+           "value), steadfast with `flip:fp32`. NaN or Inf results count as DUE in both."),
           "- **Locations.** Both draw the layer by the same equal split, then a random input and a "
           "random element of the layer output; the draws come from different RNGs, so the "
-          "individual injections differ. Per-layer counts are in the JSON. The largest gap is "
-          "usually the last Linear layer (the logits, no activation after it in either tool), "
-          "where only the scale differs: the dataset-wide max that PyTorchFI is given is larger "
-          "than one input's own max, so its flips move the logits further.",
+          "individual injections differ. Per-layer counts are in the JSON." + (
+              " The largest gap is usually the last Linear layer (the logits, no activation after "
+              "it in either tool), where only the scale differs: the dataset-wide max that "
+              "PyTorchFI is given is larger than one input's own max, so its flips move the logits "
+              "further." if a.fault == "int8" else ""),
           "- **steadfast's process wall clock.** Its rate above excludes loading the model and "
           "the data (as PyTorchFI's excludes building and profiling). Measured over the whole "
           "`steadfast inject` process instead: " + "; ".join(
@@ -739,12 +744,15 @@ def write_markdown(path, results, a, command, date, blas_how):
           "the binomial bounds in src/abft/confidence.cpp, summed term by term), not in start-up "
           "(model and data load in about 0.1 s).",
           "- **PyTorchFI 0.6.0 quirk.** The API is `declare_neuron_fi` (not "
-          "`declare_neuron_fault_injection`). `_flip_bit_signed` raises AssertionError when the "
-          "value equals the layer max exactly (quantum 128 does not fit 8 bits); such injections "
-          f"are counted as tool errors (total here: "
-          f"{', '.join(str(r['model']) + ' ' + str(r['pytorchfi_tool_errors']) for r in results)}) and left out "
-          "of the outcome rates. For `nn.Linear` outputs (2-D) the hook indexes "
-          "`output[b][c][None][None]`, which still writes the intended element.",
+          "`declare_neuron_fault_injection`). " + (
+              "`_flip_bit_signed` raises AssertionError when the "
+              "value equals the layer max exactly (quantum 128 does not fit 8 bits); such injections "
+              f"are counted as tool errors (total here: "
+              f"{', '.join(str(r['model']) + ' ' + str(r['pytorchfi_tool_errors']) for r in results)}) and left out "
+              "of the outcome rates. For `nn.Linear` outputs (2-D) the hook indexes "
+              "`output[b][c][None][None]`, which still writes the intended element."
+              if a.fault == "int8" else
+              "The fp32 hook indexes `nn.Linear` outputs (2-D) as [batch, channel]."),
           "- **Threads and other work.** steadfast's campaign workers are single-threaded "
           "processes; PyTorchFI runs one process with 2 torch (OpenMP) threads. libgomp's default "
           "spin-waiting at every parallel region is the fastest setting on an idle machine "
