@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "ir/op_schema.hpp"
+#include "kernels/fast_op_test_util.hpp"
 #include "op_test_util.hpp"
 #include "runtime/session.hpp"
 
@@ -303,27 +304,16 @@ TEST(TensorOps, ConcatWithEmptyInputAndMismatch) {
 // the axes' values at run time and refuse dims that are not 1 with the node's name (found by the
 // model-loader fuzzer: the kernel was reached and reported an internal error).
 TEST(TensorOps, SqueezeByRunTimeAxesChecksTheirValuesInASession) {
-  auto g = std::make_unique<ir::Graph>();
-  const ir::ValueId x = g->add_value("x").value();
-  g->value(x).type = {DType::kF32, Shape{3, 5, 0}};
-  const ir::ValueId axes = g->add_value("axes").value();
-  g->value(axes).type = {DType::kI64, Shape{3}};
-  g->inputs = {x, axes};
-  Node n = make_node(OpKind::kSqueeze, 13, 0, 0);
-  n.name = "squeeze";
-  n.inputs = {x, axes};
-  const ir::ValueId y = g->add_value("y").value();
-  g->value(y).producer = 0;
-  n.outputs = {y};
-  ASSERT_TRUE(ir::parse_node(n).is_ok());
-  g->nodes.push_back(std::move(n));
-  g->outputs = {y};
+  // Declared [3,5,0] and 3 axes; the run feeds axes {0, 1, 2}.
+  rt::NamedTensors feeds;
+  auto g = one_node_graph(OpKind::kSqueeze, 13, {}, {f32({3, 5, 0}), i64({0, 1, 2})}, {}, feeds);
+  ASSERT_TRUE(g);
   auto s = rt::Session::from_graph(std::move(g), rt::SessionOptions{});
   ASSERT_TRUE(s.is_ok()) << s.status().to_string();
-  auto out = (*s)->run({{"x", f32({3, 5, 0})}, {"axes", i64({0, 1, 2})}});
+  auto out = (*s)->run(feeds);
   ASSERT_FALSE(out.is_ok());
   EXPECT_NE(out.status().code(), StatusCode::kInternal) << out.status().to_string();
-  EXPECT_NE(out.status().message().find("squeeze"), std::string::npos) << out.status().to_string();
+  EXPECT_NE(out.status().message().find("Squeeze 'n1'"), std::string::npos) << out.status().to_string();
   EXPECT_NE(out.status().message().find("not 1"), std::string::npos) << out.status().to_string();
 }
 

@@ -84,18 +84,18 @@ struct OneNodeResult {
   std::string kernel;  // the chosen kernel's name ("ref" for the reference)
 };
 
-// Builds a graph with one node `op` (opset, attrs) whose inputs are `inputs` (graph inputs named
-// in0, in1, ...; a tensor in `constants` at the same index is an initializer instead), runs it
-// and returns output 0. fast = false: reference kernels only.
-inline OneNodeResult run_one_node(ir::OpKind op, int opset, ir::AttrMap attrs,
-                                  const std::vector<Tensor>& inputs, bool fast, int threads,
-                                  const std::vector<bool>& constant = {}) {
+// A graph with one node `op` (opset, attrs, named "n1") whose inputs are `inputs` (graph inputs
+// named in0, in1, ...; a tensor in `constants` at the same index is an initializer instead),
+// with the feeds for its graph inputs; nullptr when the node does not parse.
+inline std::unique_ptr<ir::Graph> one_node_graph(ir::OpKind op, int opset, ir::AttrMap attrs,
+                                                 const std::vector<Tensor>& inputs,
+                                                 const std::vector<bool>& constant,
+                                                 rt::NamedTensors& feeds) {
   auto g = std::make_unique<ir::Graph>();
   ir::Node n;
   n.name = "n1";
   n.op = op;
   n.opset = opset;
-  rt::NamedTensors feeds;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const std::string name = "in" + std::to_string(i);
     const ir::ValueId id = g->add_value(name).value();
@@ -114,9 +114,19 @@ inline OneNodeResult run_one_node(ir::OpKind op, int opset, ir::AttrMap attrs,
   n.raw_attrs = std::move(attrs);
   const Status parsed = ir::parse_node(n);
   EXPECT_TRUE(parsed.is_ok()) << parsed.to_string();
-  if (!parsed.is_ok()) return {};
+  if (!parsed.is_ok()) return nullptr;
   g->nodes.push_back(std::move(n));
   g->outputs = {out};
+  return g;
+}
+
+// Runs one_node_graph and returns output 0. fast = false: reference kernels only.
+inline OneNodeResult run_one_node(ir::OpKind op, int opset, ir::AttrMap attrs,
+                                  const std::vector<Tensor>& inputs, bool fast, int threads,
+                                  const std::vector<bool>& constant = {}) {
+  rt::NamedTensors feeds;
+  auto g = one_node_graph(op, opset, std::move(attrs), inputs, constant, feeds);
+  if (!g) return {};
   rt::SessionOptions opts;
   opts.threads = threads;
   opts.optimize = false;
