@@ -108,15 +108,13 @@ nlohmann::json Injector::finish(const Result<rt::NamedTensors>& faulty, nlohmann
   return rec;
 }
 
-// The run after a corrupted output of layer l: only what the corruption changes is recomputed
-// (Session::run_changed, bit-identical to a full re-run), unless ABFT is on (its checks run on
-// whole layers) or the campaign asks for full re-runs.
+// The run after a corrupted output of layer l: incrementally (Session::run_changed,
+// bit-identical to a full re-run) when incremental(), else from the next node on.
 nlohmann::json Injector::finish_output_fault(const CampaignLayer& l, const Tensor& faulty,
                                              nlohmann::json& rec) const {
   rt::RunOverrides ov;
   ov.values.emplace_back(l.value, &faulty);
-  if (!abft_ && !campaign_.spec().full_rerun)
-    return finish(session_.run_changed(golden_, l.node + 1, ov), rec, nullptr);
+  if (incremental()) return finish(session_.run_changed(golden_, l.node + 1, ov), rec, nullptr);
   abft::Report report;
   auto out = session_.run_from(golden_, l.node + 1, nullptr, abft_ ? &report : nullptr, &ov);
   return finish(out, rec, abft_ ? &report : nullptr);
@@ -225,8 +223,7 @@ Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const C
                                                     nlohmann::json& rec) {
   uint32_t mask = 0;
   SF_ASSIGN_OR_RETURN(const cpu::AccumulatorFault f, draw_accumulator_fault(in, &mask));
-  const bool incremental = !abft_ && !campaign_.spec().full_rerun;
-  LayerCapture cap(l.node, f, /*stop=*/incremental);
+  LayerCapture cap(l.node, f, /*stop=*/incremental());
   abft::Report report;
   auto out = session_.run_from(golden_, l.node, &cap, abft_ ? &report : nullptr);
   cpu::fault_disarm();
@@ -240,7 +237,7 @@ Result<nlohmann::json> Injector::inject_accumulator(const Injection& in, const C
   rec["faults"].push_back(std::move(fj));
   rec["fired"] = cap.fired();
   // The layer itself failed (cap kept no output): its error is the record's, as in a full run.
-  if (!incremental || cap.output.empty()) return finish(out, rec, abft_ ? &report : nullptr);
+  if (!incremental() || cap.output.empty()) return finish(out, rec, abft_ ? &report : nullptr);
   return finish_output_fault(l, cap.output, rec);
 }
 

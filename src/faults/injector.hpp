@@ -53,6 +53,9 @@ class Injector {
                         const abft::Report* report) const;
   nlohmann::json finish_output_fault(const CampaignLayer& l, const Tensor& faulty,
                                      nlohmann::json& rec) const;
+  // Runs after a fault recompute only what it changed (Session::run_changed): not under ABFT,
+  // whose checks cover whole layers, nor with CampaignSpec::full_rerun.
+  bool incremental() const { return !abft_ && !campaign_.spec().full_rerun; }
 
   rt::Session& session_;
   const Campaign& campaign_;

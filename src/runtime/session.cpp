@@ -154,6 +154,15 @@ bool inputs_as_planned(const ir::Graph& g, const ir::Node& node,
   return true;
 }
 
+// Node k's load-time output types when its inputs still have the types they were planned with
+// (run-time inference would give the same), else nullptr.
+const std::vector<ir::TypeInfo>* known_out_types(const ir::Graph& g, const ExecPlan& plan,
+                                                 size_t k, const std::vector<const Tensor*>& in) {
+  if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, g.nodes[k], in))
+    return &(*plan.static_out)[k];
+  return nullptr;
+}
+
 // Node `node`'s input tensors (nullptr for an omitted optional input).
 Result<std::vector<const Tensor*>> node_inputs(const ir::Graph& g, const std::vector<Tensor>& env,
                                                const ir::Node& node) {
@@ -273,14 +282,11 @@ Status execute_changed(const ir::Graph& g, std::vector<Tensor>& env, const ExecP
       changes.compare(id, kctx.out[0], &*reach);
     } else {
       arena_slots(g, node, plan, planned);
-      const std::vector<ir::TypeInfo>* known_out = nullptr;
-      if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
-        known_out = &(*plan.static_out)[k];
       SF_ASSIGN_OR_RETURN(
           std::vector<Tensor> out,
           run_node_with(node, in, plan.kernels ? (*plan.kernels)[k] : find_kernel(node.op),
                         max_bytes, fast, plan.threads, planned.empty() ? nullptr : &planned,
-                        nullptr, nullptr, nullptr, known_out));
+                        nullptr, nullptr, nullptr, known_out_types(g, plan, k, in)));
       for (size_t o = 0; o < node.outputs.size(); ++o) {
         const ir::ValueId id = node.outputs[o];
         if (id == ir::kNoValue) continue;
@@ -304,9 +310,7 @@ Status execute(const ir::Graph& g, std::vector<Tensor>& env, const ExecPlan& pla
     const ir::Node& node = g.nodes[k];
     SF_ASSIGN_OR_RETURN(std::vector<const Tensor*> in, node_inputs(g, env, node));
     arena_slots(g, node, plan, planned);
-    const std::vector<ir::TypeInfo>* known_out = nullptr;
-    if (plan.static_out && !(*plan.static_out)[k].empty() && inputs_as_planned(g, node, in))
-      known_out = &(*plan.static_out)[k];
+    const std::vector<ir::TypeInfo>* known_out = known_out_types(g, plan, k, in);
     if (plan.observer) plan.observer->before_node(k, node);
     const auto start = Clock::now();
     SF_ASSIGN_OR_RETURN(
